@@ -1,0 +1,51 @@
+package session
+
+// Telnet command bytes (RFC 854) that the framer recognises in input.
+const (
+	telnetSE   = 240 // end of subnegotiation
+	telnetSB   = 250 // start of subnegotiation
+	telnetWILL = 251
+	telnetWONT = 252
+	telnetDO   = 253
+	telnetDONT = 254
+	telnetIAC  = 255 // "interpret as command"
+)
+
+// telnetTimingMark is RFC 860's TIMING-MARK option. Linux telnet sends
+// IAC DO TIMING-MARK after every Ctrl-C and discards output until it hears
+// WILL or WONT TIMING-MARK, so it is refused every time it is asked for,
+// not once: a user who presses Ctrl-C twice must still see the room.
+const telnetTimingMark = 6
+
+// refusals remembers which options a peer has already been refused, so that
+// a refusal goes out once per option and negotiation can never loop
+// (RFC 1143). It is a bitset rather than a map so that it costs a session
+// 64 bytes and no allocation.
+type refusals struct {
+	wont [4]uint64 // options answered with WONT (peer sent DO)
+	dont [4]uint64 // options answered with DONT (peer sent WILL)
+}
+
+// refuse returns the refusal for a peer's DO or WILL of opt, or nil when the
+// option was already refused (or verb needs no answer: WONT and DONT ask us
+// to stay where we already are).
+func (r *refusals) refuse(verb, opt byte) []byte {
+	var set *[4]uint64
+	var answer byte
+	switch verb {
+	case telnetDO:
+		set, answer = &r.wont, telnetWONT
+	case telnetWILL:
+		set, answer = &r.dont, telnetDONT
+	default:
+		return nil
+	}
+	word, bit := opt/64, uint64(1)<<(opt%64)
+	if opt != telnetTimingMark {
+		if set[word]&bit != 0 {
+			return nil
+		}
+		set[word] |= bit
+	}
+	return []byte{telnetIAC, answer, opt}
+}
