@@ -1,0 +1,65 @@
+package session
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Defaults for Config, as PROTOCOL.md gives them.
+const (
+	DefaultName    = "teahouse"
+	DefaultHistory = 20      // lines replayed on entering a room
+	DefaultRate    = 10      // lines per second per session
+	DefaultBurst   = 20      // lines a session may send at once
+	DefaultMaxOut  = 1 << 20 // unsent bytes before a reader counts as too slow
+	LobbyName      = "lobby" // the room everyone starts in
+	MaxNickLen     = 16      // characters in a nickname
+	MaxRoomLen     = 32      // characters in a room name
+)
+
+// Config holds what a Table needs to know. The zero value of each limit
+// turns it off (Rate, MaxOut, Idle, History); DefaultConfig gives the
+// protocol's defaults.
+type Config struct {
+	Name        string        // server name in the welcome line
+	Charset     Charset       // charset of new sessions
+	AutoCharset bool          // switch a UTF-8 session to GBK on its first GBK line
+	MaxLine     int           // longest input line in bytes
+	History     int           // lines of room history replayed on entering (0: none)
+	Rate        float64       // flood limit in lines per second (0: off)
+	Burst       int           // flood bucket size
+	MaxOut      int           // unsent bytes before a session is dropped as too slow (0: off)
+	Idle        time.Duration // disconnect after this long without input (0: off)
+	MOTD        []string      // lines sent after the welcome line
+	Now         func() time.Time
+}
+
+// DefaultConfig returns the protocol's defaults: auto charset, 4096-byte
+// lines, 20 lines of history, 10 lines/s with bursts of 20, 1 MiB output cap.
+func DefaultConfig() Config {
+	return Config{
+		Name:        DefaultName,
+		Charset:     UTF8,
+		AutoCharset: true,
+		MaxLine:     DefaultMaxLine,
+		History:     DefaultHistory,
+		Rate:        DefaultRate,
+		Burst:       DefaultBurst,
+		MaxOut:      DefaultMaxOut,
+		Now:         time.Now,
+	}
+}
+
+// ParseEncoding reads the server's -encoding flag: "utf-8", "gbk" or "auto"
+// (UTF-8 that switches to GBK on the first GBK line).
+func ParseEncoding(s string) (c Charset, auto bool, err error) {
+	if strings.EqualFold(strings.TrimSpace(s), "auto") {
+		return UTF8, true, nil
+	}
+	c, err = ParseCharset(s)
+	if err != nil {
+		return UTF8, false, fmt.Errorf("encoding must be utf-8, gbk or auto, not %q", s)
+	}
+	return c, false, nil
+}
