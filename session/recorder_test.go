@@ -1,0 +1,109 @@
+package session
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// recorder is a Conn that keeps what the session wrote, for tests.
+type recorder struct {
+	out      []byte
+	closed   CloseReason
+	buffered int  // what Buffered reports
+	fail     bool // Write fails, as on a dead connection
+	onWrite  func()
+}
+
+func (r *recorder) Write(p []byte) error {
+	if r.onWrite != nil {
+		r.onWrite()
+	}
+	if r.fail {
+		return errDead
+	}
+	r.out = append(r.out, p...)
+	return nil
+}
+func (r *recorder) Buffered() int             { return r.buffered }
+func (r *recorder) Close(reason CloseReason) { r.closed = reason }
+
+// lines returns and forgets the complete lines written so far, without CRLF.
+func (r *recorder) lines() []string {
+	s := string(r.out)
+	r.out = r.out[:0]
+	if s == "" {
+		return nil
+	}
+	return strings.Split(strings.TrimSuffix(s, "\r\n"), "\r\n")
+}
+
+type deadError struct{}
+
+func (deadError) Error() string { return "connection is gone" }
+
+var errDead = deadError{}
+
+// fakeClock is a settable clock for flood and idle tests.
+type fakeClock struct{ t time.Time }
+
+func (c *fakeClock) now() time.Time          { return c.t }
+func (c *fakeClock) advance(d time.Duration) { c.t = c.t.Add(d) }
+
+// harness is a Table with helpers to connect and drive users.
+type harness struct {
+	t     *testing.T
+	table *Table
+	clock *fakeClock
+}
+
+func newHarness(t *testing.T, mod ...func(*Config)) *harness {
+	t.Helper()
+	clock := &fakeClock{t: time.Date(2026, 11, 21, 15, 4, 5, 0, time.Local)}
+	cfg := DefaultConfig()
+	cfg.Now = clock.now
+	for _, m := range mod {
+		m(&cfg)
+	}
+	return &harness{t: t, table: NewTable(cfg), clock: clock}
+}
+
+// user is one connected session and its recorded output.
+type user struct {
+	h    *harness
+	s    *Session
+	conn *recorder
+}
+
+// connect opens a session and discards the greeting.
+func (h *harness) connect() *user {
+	h.t.Helper()
+	c := &recorder{}
+	s := h.table.Open(c, "127.0.0.1:1234")
+	c.lines()
+	return &user{h: h, s: s, conn: c}
+}
+
+// login connects and logs in as nick, discarding the output.
+func (h *harness) login(nick string) *user {
+	h.t.Helper()
+	u := h.connect()
+	u.send(nick)
+	if u.s.phase != phaseChat {
+		h.t.Fatalf("login as %q failed: %q", nick, u.conn.lines())
+	}
+	u.conn.lines()
+	return u
+}
+
+// send types one line, with CRLF.
+func (u *user) send(line string) { u.s.CollectIncomingData([]byte(line + "\r\n")) }
+
+// says sends a line and returns what this user got back.
+func (u *user) says(line string) []string {
+	u.send(line)
+	return u.conn.lines()
+}
+
+// got returns and forgets this user's output lines.
+func (u *user) got() []string { return u.conn.lines() }
