@@ -25,7 +25,7 @@ func (r *recorder) Write(p []byte) error {
 	r.out = append(r.out, p...)
 	return nil
 }
-func (r *recorder) Buffered() int             { return r.buffered }
+func (r *recorder) Buffered() int            { return r.buffered }
 func (r *recorder) Close(reason CloseReason) { r.closed = reason }
 
 // lines returns and forgets the complete lines written so far, without CRLF.
