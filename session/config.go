@@ -33,6 +33,12 @@ type Config struct {
 	Idle        time.Duration // disconnect after this long without input (0: off)
 	MOTD        []string      // lines sent after the welcome line
 	Now         func() time.Time
+
+	// DeferFlush, when set, is called (once) when an entry point leaves
+	// output queued; the reactor must then call Table.Flush on the event
+	// loop, typically from a task that runs after the rest of the current
+	// poll's events. Nil means every entry point flushes before returning.
+	DeferFlush func()
 }
 
 // DefaultConfig returns the protocol's defaults: auto charset, 4096-byte

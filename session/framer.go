@@ -14,7 +14,7 @@ type FrameSink interface {
 	// that line is discarded up to its terminator and never delivered.
 	LineTooLong()
 	// TelnetReply is called with bytes that must be sent back to the peer
-	// (option refusals). The slice is owned by the callee.
+	// (option refusals). The slice is only valid until TelnetReply returns.
 	TelnetReply(p []byte)
 }
 
@@ -48,6 +48,7 @@ type Framer struct {
 	discarding bool // the current line passed max: drop to the terminator
 	telnet     bool // interpret IAC (false for plain streams such as a client reading our server)
 	refused    refusals
+	reply      [3]byte // the refusal being sent, so refusing allocates nothing
 }
 
 // NewFramer returns a framer for lines of at most max bytes (DefaultMaxLine
@@ -118,7 +119,7 @@ func (f *Framer) Feed(p []byte, sink FrameSink) {
 			}
 		case stOption:
 			f.state = stData
-			if reply := f.refused.refuse(f.verb, b); reply != nil {
+			if reply := f.refused.refuse(&f.reply, f.verb, b); reply != nil {
 				sink.TelnetReply(reply)
 			}
 		case stSB:

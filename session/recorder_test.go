@@ -57,8 +57,12 @@ type harness struct {
 	clock *fakeClock
 }
 
+// newHarness returns a table with the default config changed by mod; t may
+// be nil in benchmarks.
 func newHarness(t *testing.T, mod ...func(*Config)) *harness {
-	t.Helper()
+	if t != nil {
+		t.Helper()
+	}
 	clock := &fakeClock{t: time.Date(2026, 11, 21, 15, 4, 5, 0, time.Local)}
 	cfg := DefaultConfig()
 	cfg.Now = clock.now
@@ -107,3 +111,15 @@ func (u *user) says(line string) []string {
 
 // got returns and forgets this user's output lines.
 func (u *user) got() []string { return u.conn.lines() }
+
+// mustLogin is login for benchmarks, which have no *testing.T to fail.
+func (h *harness) mustLogin(nick string) *user {
+	c := &recorder{}
+	s := h.table.Open(c, "127.0.0.1:1234")
+	s.CollectIncomingData([]byte(nick + "\r\n"))
+	if s.phase != phaseChat {
+		panic("login failed: " + string(c.out))
+	}
+	c.out = c.out[:0]
+	return &user{h: h, s: s, conn: c}
+}

@@ -36,7 +36,9 @@ const (
 // Every entry point (Open, Session.CollectIncomingData, Closed, Tick,
 // Shutdown) writes the output it produced before returning, one Conn.Write
 // per session however many lines it got, and drops sessions whose unsent
-// output passed Config.MaxOut.
+// output passed Config.MaxOut. With Config.DeferFlush set, output waits
+// for Flush instead, so a reactor can coalesce everything one poll of its
+// event loop produces into one write per connection.
 type Table struct {
 	cfg   Config
 	stats Stats
@@ -61,6 +63,7 @@ type Table struct {
 
 	decoded, clean []byte // per-line scratch
 	shutting       bool
+	flushPending   bool // DeferFlush was called and Flush has not run yet
 }
 
 // NewTable returns an empty table with the lobby.
@@ -188,12 +191,39 @@ func (t *Table) enter() {
 	t.depth++
 }
 
-// leave ends an entry point; the outermost one flushes.
+// leave ends an entry point; the outermost one flushes, or asks the
+// reactor to (Config.DeferFlush).
 func (t *Table) leave() {
 	t.depth--
 	if t.depth > 0 {
 		return
 	}
+	if t.cfg.DeferFlush == nil {
+		t.flushDirty()
+		return
+	}
+	if len(t.dirty) > 0 && !t.flushPending {
+		t.flushPending = true
+		t.cfg.DeferFlush()
+	}
+	t.publish()
+}
+
+// Flush writes all queued output, one Conn.Write per session, and drops
+// sessions whose readers have fallen too far behind. With
+// Config.DeferFlush the reactor calls it on the loop after DeferFlush asks;
+// without, every entry point already has.
+func (t *Table) Flush() {
+	t.flushPending = false
+	if t.depth == 0 {
+		t.now = t.cfg.Now()
+	}
+	t.flushDirty()
+}
+
+// flushDirty flushes every session on the dirty list, including those that
+// flushing itself adds (leave announcements for a slow reader).
+func (t *Table) flushDirty() {
 	// Conn.Write may report a dead connection by calling Closed from inside
 	// it; the raised depth keeps that nested entry from flushing, and the
 	// loop below picks up whatever it queued.

@@ -26,10 +26,10 @@ type refusals struct {
 	dont [4]uint64 // options answered with DONT (peer sent WILL)
 }
 
-// refuse returns the refusal for a peer's DO or WILL of opt, or nil when the
-// option was already refused (or verb needs no answer: WONT and DONT ask us
-// to stay where we already are).
-func (r *refusals) refuse(verb, opt byte) []byte {
+// refuse writes the refusal for a peer's DO or WILL of opt into buf and
+// returns it, or returns nil when the option was already refused (or verb
+// needs no answer: WONT and DONT ask us to stay where we already are).
+func (r *refusals) refuse(buf *[3]byte, verb, opt byte) []byte {
 	var set *[4]uint64
 	var answer byte
 	switch verb {
@@ -47,5 +47,6 @@ func (r *refusals) refuse(verb, opt byte) []byte {
 		}
 		set[word] |= bit
 	}
-	return []byte{telnetIAC, answer, opt}
+	*buf = [3]byte{telnetIAC, answer, opt}
+	return buf[:]
 }

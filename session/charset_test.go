@@ -1,0 +1,124 @@
+package session
+
+import (
+	"testing"
+	"unicode/utf8"
+)
+
+// GBK (CP936) bytes of a few test strings.
+const (
+	gbkNihao = "\xc4\xe3\xba\xc3"         // 你好
+	gbkTea   = "\xb2\xe8"                 // 茶
+	gbkEuro  = "\x80"                     // € is 0x80 in CP936
+	gbkMixed = "hi \xc4\xe3\xba\xc3 tea!" // hi 你好 tea!
+)
+
+func TestCodec(t *testing.T) {
+	k := NewCodec()
+	cases := []struct {
+		name      string
+		c         Charset
+		utf8, raw string
+	}{
+		{"ASCII is the same in both", GBK, "hello, world", "hello, world"},
+		{"Chinese round-trips through GBK", GBK, "你好", gbkNihao},
+		{"mixed text round-trips through GBK", GBK, "hi 你好 tea!", gbkMixed},
+		{"the euro sign is CP936's 0x80", GBK, "€", gbkEuro},
+		{"UTF-8 is passed through", UTF8, "你好 ☕", "你好 ☕"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := string(k.Encode(nil, tc.c, []byte(tc.utf8))); got != tc.raw {
+				t.Errorf("Encode = %q, want %q", got, tc.raw)
+			}
+			if got := string(k.Decode(nil, tc.c, []byte(tc.raw))); got != tc.utf8 {
+				t.Errorf("Decode = %q, want %q", got, tc.utf8)
+			}
+		})
+	}
+}
+
+func TestCodecReplacements(t *testing.T) {
+	k := NewCodec()
+	cases := []struct {
+		name string
+		got  func() []byte
+		want string
+	}{
+		{"an emoji a GBK user cannot see becomes ?", func() []byte { return k.Encode(nil, GBK, []byte("tea ☕ 茶 😀!")) }, "tea ? " + gbkTea + " ?!"},
+		{"undecodable UTF-8 bytes become U+FFFD each", func() []byte { return k.Decode(nil, UTF8, []byte("a\xff\xfeb")) }, "a\uFFFD\uFFFDb"},
+		{"a truncated GBK character becomes U+FFFD", func() []byte { return k.Decode(nil, GBK, []byte("a\xc4")) }, "a\uFFFD"},
+		{"Encode appends to what dst holds", func() []byte { return k.Encode([]byte("> "), GBK, []byte("茶")) }, "> " + gbkTea},
+		{"a long line grows the destination", func() []byte { return k.Encode(nil, GBK, []byte(repeat("茶😀", 500))) }, repeat(gbkTea+"?", 500)},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := string(tc.got()); got != tc.want {
+				t.Errorf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestIsGBK(t *testing.T) {
+	k := NewCodec()
+	cases := []struct {
+		name string
+		in   string
+		want bool
+	}{
+		{"GBK Chinese is GBK", gbkMixed, true},
+		{"ASCII is also GBK", "hello", true},
+		{"a lone trail byte is not GBK", "\xff", false},
+		{"a cut-off lead byte is not GBK", "\xc4", false},
+		{"a lead byte with a bad trail byte is not GBK", "\xa1\x7f", false},
+		// UTF-8 Chinese is often valid GBK as well (mojibake), which is why
+		// auto-detection only switches on lines that are not valid UTF-8.
+		{"UTF-8 Chinese can also pass as GBK", "你好", true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := k.IsGBK([]byte(tc.in)); got != tc.want {
+				t.Errorf("IsGBK(%q) = %v, want %v", tc.in, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestParseCharset(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want Charset
+		ok   bool
+	}{
+		{"utf-8", UTF8, true}, {"UTF8", UTF8, true}, {"gbk", GBK, true}, {"CP936", GBK, true},
+		{"gb2312", GBK, true}, {"latin1", UTF8, false}, {"", UTF8, false},
+	} {
+		t.Run(tc.in+" parses as expected", func(t *testing.T) {
+			got, err := ParseCharset(tc.in)
+			if (err == nil) != tc.ok || got != tc.want {
+				t.Errorf("ParseCharset(%q) = %v, %v", tc.in, got, err)
+			}
+		})
+	}
+	t.Run("the encoding flag takes auto too", func(t *testing.T) {
+		c, auto, err := ParseEncoding("auto")
+		if c != UTF8 || !auto || err != nil {
+			t.Errorf("got %v %v %v", c, auto, err)
+		}
+		if _, _, err := ParseEncoding("ebcdic"); err == nil {
+			t.Error("want an error for ebcdic")
+		}
+	})
+}
+
+func repeat(s string, n int) string {
+	out := make([]byte, 0, len(s)*n)
+	for range n {
+		out = append(out, s...)
+	}
+	if !utf8.Valid(out) && utf8.ValidString(s) {
+		panic("repeat broke UTF-8")
+	}
+	return string(out)
+}
