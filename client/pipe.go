@@ -1,0 +1,163 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"teahouse/session"
+)
+
+// linePrinter shows lines on a plain stream: one line each, LF-ended, no
+// cursor games. Used whenever stdin or stdout is not a terminal.
+type linePrinter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+// printLine writes s and a newline in one write, so lines from the reader
+// and local echoes never interleave mid-line.
+func (p *linePrinter) printLine(s string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	_, _ = io.WriteString(p.w, s+"\n") // a closed stdout is not worth failing the chat for
+}
+
+// lineQueue collects the lines a Framer finds, copied (the Framer's slice
+// is only valid during the call).
+type lineQueue struct {
+	codec   *session.Codec
+	lines   []string
+	tooLong int
+}
+
+func (q *lineQueue) FoundTerminator(line []byte) {
+	// Input is taken as UTF-8, the encoding of every Linux terminal and
+	// script; bytes that are not become U+FFFD rather than garbage on the
+	// wire. The link re-encodes for the session's charset.
+	q.lines = append(q.lines, string(q.codec.Decode(nil, session.UTF8, line)))
+}
+
+func (q *lineQueue) LineTooLong()         { q.tooLong++ }
+func (q *lineQueue) TelnetReply(p []byte) {}
+
+// runPipe is line mode: every stdin line is sent; after stdin ends the
+// client keeps listening until the server closes or opts.drain passes,
+// then leaves with /quit.
+func (c *client) runPipe(ctx context.Context, stdin io.Reader, stderr io.Writer) outcome {
+	stop := make(chan struct{})
+	defer close(stop)
+	chunks := pump(stdin, stop)
+	f := session.NewFramer(maxInputLine, false)
+	q := &lineQueue{codec: session.NewCodec()}
+
+	if c.opts.nick != "" {
+		if o, end := c.sendScripted(ctx, c.opts.nick); end {
+			return o
+		}
+		if o, end := c.awaitLogin(ctx); end {
+			return o
+		}
+	}
+	for {
+		select {
+		case <-c.done:
+			return c.ended()
+		case <-ctx.Done():
+			return c.interrupted(ctx)
+		case chunk, ok := <-chunks:
+			if !ok {
+				// A last line without a newline is still a line.
+				f.Feed([]byte{'\n'}, q)
+			} else {
+				f.Feed(chunk, q)
+			}
+			if q.tooLong > 0 {
+				fmt.Fprintf(stderr, "teahouse: %d input line(s) longer than %d bytes not sent\n", q.tooLong, maxInputLine)
+				q.tooLong = 0
+			}
+			lines := q.lines
+			q.lines = q.lines[:0:0]
+			for _, line := range lines {
+				if o, end := c.sendScripted(ctx, line); end {
+					return o
+				}
+			}
+			if !ok {
+				return c.drain(ctx)
+			}
+		}
+	}
+}
+
+// sendScripted sends one stdin line. While logging in, it first waits for
+// the answer to the previous nickname, so a script's chat lines are not
+// taken for nicknames and are echoed after the join, as on screen.
+func (c *client) sendScripted(ctx context.Context, line string) (outcome, bool) {
+	if nick, waiting, _, _ := c.room.loginState(); nick == "" && waiting {
+		if o, end := c.awaitLogin(ctx); end {
+			return o, true
+		}
+	}
+	if err := c.say(line, c.showEcho); err != nil {
+		<-c.done // the reader sees the same broken connection
+		return c.ended(), true
+	}
+	return outcome{}, false
+}
+
+// showEcho prints a local echo, if there is one.
+func (c *client) showEcho(echo string) {
+	if echo != "" {
+		c.out.printLine(echo)
+	}
+}
+
+// awaitLogin waits, up to loginWait, for the server to answer the nickname
+// attempts sent so far. A refused -nick ends pipe mode: a script cannot
+// choose another name, and its next lines must not become nicknames.
+func (c *client) awaitLogin(ctx context.Context) (outcome, bool) {
+	t := time.NewTimer(loginWait)
+	defer t.Stop()
+	for {
+		nick, waiting, refusal, changed := c.room.loginState()
+		if nick != "" {
+			return outcome{}, false
+		}
+		if !waiting {
+			if refusal != "" && c.opts.nick != "" {
+				c.leave()
+				return outcome{exitFail, fmt.Sprintf("nickname %q refused: %s", c.opts.nick, refusal)}, true
+			}
+			return outcome{}, false
+		}
+		select {
+		case <-changed:
+		case <-c.done:
+			return c.ended(), true
+		case <-ctx.Done():
+			return c.interrupted(ctx), true
+		case <-t.C:
+			return outcome{}, false // a slow server: carry on, the lines keep their order
+		}
+	}
+}
+
+// drain runs after stdin has ended.
+func (c *client) drain(ctx context.Context) outcome {
+	if !c.quitSent.Load() {
+		t := time.NewTimer(c.opts.drain)
+		defer t.Stop()
+		select {
+		case <-c.done:
+			return c.ended()
+		case <-ctx.Done():
+			return c.interrupted(ctx)
+		case <-t.C:
+		}
+	}
+	c.leave()
+	return outcome{code: exitOK}
+}
