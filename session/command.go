@@ -78,12 +78,14 @@ func lookupCommand(name string) *Command {
 	return commandIndex[strings.ToLower(name)]
 }
 
-// bareCommand matches a line that starts with a bare command word usable in
-// phase p ("say hello", "logout"), returning the command and its arguments.
-func bareCommand(line string, p phase) (*Command, string) {
+// bareCommand matches a line that starts with a bare command word ("say
+// hello", "logout"), returning the command and its arguments. Whether the
+// command is usable now is the caller's question: before login "say hi"
+// should be told to log in, after login "login bob" is just chat.
+func bareCommand(line string) (*Command, string) {
 	word, args, _ := strings.Cut(line, " ")
 	c := bareIndex[strings.ToLower(word)]
-	if c == nil || !c.usableIn(p) {
+	if c == nil {
 		return nil, ""
 	}
 	return c, strings.TrimSpace(args)

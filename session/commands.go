@@ -122,10 +122,17 @@ func cmdMsg(s *Session, args string) error {
 
 // cmdReply: /reply text
 func cmdReply(s *Session, args string) error {
-	if s.lastFrom == nil {
+	to := s.lastFrom
+	if to == nil {
 		return fmt.Errorf("no one has sent you a private message yet")
 	}
-	s.t.private(s, s.lastFrom, args)
+	if to.phase != phaseChat {
+		// They left: lastFrom still points at their old session, which
+		// must not be written to nor reported as reached.
+		s.lastFrom = nil
+		return fmt.Errorf("%w: %s", ErrNoSuchUser, to.nick)
+	}
+	s.t.private(s, to, args)
 	return nil
 }
 

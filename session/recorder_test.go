@@ -1,6 +1,7 @@
 package session
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ type recorder struct {
 	buffered int  // what Buffered reports
 	fail     bool // Write fails, as on a dead connection
 	onWrite  func()
+	closes   int // how many times Close was called
 }
 
 func (r *recorder) Write(p []byte) error {
@@ -26,7 +28,7 @@ func (r *recorder) Write(p []byte) error {
 	return nil
 }
 func (r *recorder) Buffered() int            { return r.buffered }
-func (r *recorder) Close(reason CloseReason) { r.closed = reason }
+func (r *recorder) Close(reason CloseReason) { r.closed = reason; r.closes++ }
 
 // lines returns and forgets the complete lines written so far, without CRLF.
 func (r *recorder) lines() []string {
@@ -122,4 +124,64 @@ func (h *harness) mustLogin(nick string) *user {
 	}
 	c.out = c.out[:0]
 	return &user{h: h, s: s, conn: c}
+}
+
+// logins logs in one user per nick, in order, and forgets everyone's
+// output (the join announcements), so a test starts from silence.
+func (h *harness) logins(nicks ...string) []*user {
+	h.t.Helper()
+	us := make([]*user, len(nicks))
+	for i, n := range nicks {
+		us[i] = h.login(n)
+	}
+	drain(us...)
+	return us
+}
+
+// drain forgets the output of every user given.
+func drain(us ...*user) {
+	for _, u := range us {
+		u.conn.lines()
+	}
+}
+
+// sendBytes feeds p to the session as one packet, exactly as given.
+func (u *user) sendBytes(p []byte) { u.s.CollectIncomingData(p) }
+
+// closed reports the connection gone, as the reactor does from OnClose.
+func (u *user) closed(reason CloseReason) { u.h.table.Closed(u.s, reason) }
+
+// gotGBK returns and forgets this user's output lines, decoded from GBK.
+func (u *user) gotGBK() []string {
+	lines := u.conn.lines()
+	for i, l := range lines {
+		lines[i] = string(NewCodec().Decode(nil, GBK, []byte(l)))
+	}
+	return lines
+}
+
+// toGBK encodes UTF-8 text as a GBK terminal would send it.
+func toGBK(s string) []byte { return NewCodec().Encode(nil, GBK, []byte(s)) }
+
+// expectLines fails the test unless got is exactly want, line for line.
+func expectLines(t *testing.T, who string, got, want []string) {
+	t.Helper()
+	if len(got) == 0 && len(want) == 0 {
+		return
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") || len(got) != len(want) {
+		t.Errorf("%s got:\n\t%s\nwant:\n\t%s", who, strings.Join(quoteAll(got), "\n\t"), strings.Join(quoteAll(want), "\n\t"))
+	}
+}
+
+// quoteAll quotes each line so that spaces and odd bytes show in failures.
+func quoteAll(lines []string) []string {
+	out := make([]string, len(lines))
+	for i, l := range lines {
+		out[i] = fmt.Sprintf("%q", l)
+	}
+	if len(out) == 0 {
+		out = []string{"(nothing)"}
+	}
+	return out
 }

@@ -112,6 +112,9 @@ func (s *Session) FoundTerminator(raw []byte) {
 
 // LineTooLong is called by the framer once per over-long line.
 func (s *Session) LineTooLong() {
+	if s.phase >= phaseClosing {
+		return // after /quit in the same packet, like the lines there
+	}
 	s.t.stats.DropsLongLine.Add(1)
 	s.reply(fmt.Sprintf("line too long (over %d bytes): it was not delivered", s.framer.max))
 }
@@ -160,15 +163,20 @@ func isQuitLine(line string) bool {
 
 // handleLogin acts on a line from a session without a nickname.
 func (s *Session) handleLogin(line string) {
-	if line[0] == '/' {
+	switch {
+	case strings.HasPrefix(line, "//"), line[0] == '@':
+		// Chat and private messages need a nickname; reading these as a
+		// nickname would only answer "not allowed" to the wrong question.
+		s.check(ErrNotLoggedIn)
+	case line[0] == '/':
 		s.runCommand(line[1:])
-		return
+	default:
+		if c, args := bareCommand(line); c != nil {
+			s.run(c, args) // "say hi" before login: run says to log in first
+			return
+		}
+		s.check(s.t.login(s, line))
 	}
-	if c, args := bareCommand(line, s.phase); c != nil {
-		s.run(c, args)
-		return
-	}
-	s.check(s.t.login(s, line))
 }
 
 // handleChat acts on a line from a logged-in session.
@@ -181,7 +189,7 @@ func (s *Session) handleChat(line string) {
 	case line[0] == '@':
 		s.run(lookupCommand("msg"), line[1:])
 	default:
-		if c, args := bareCommand(line, s.phase); c != nil {
+		if c, args := bareCommand(line); c != nil && c.usableIn(s.phase) {
 			s.run(c, args)
 			return
 		}
@@ -232,6 +240,21 @@ func (s *Session) queue() {
 		s.dirty = true
 		s.t.dirty = append(s.t.dirty, s)
 	}
+}
+
+// hidesReplay reports whether s has chosen not to see a line of room
+// history: all of it while /ignore hides room chat, or one from a nickname
+// s ignores. History keeps nicknames, not sessions, so this goes by name.
+func (s *Session) hidesReplay(m *Message) bool {
+	if s.hideTalk && m.isTalk() {
+		return true
+	}
+	for _, x := range s.ignoring {
+		if x.nick == m.From {
+			return true
+		}
+	}
+	return false
 }
 
 // isIgnoring reports whether s has chosen not to see from's talk.

@@ -382,7 +382,11 @@ func (t *Table) room(name string) *Room {
 // enterRoom puts s in r: the history is replayed to s, then r is told.
 func (t *Table) enterRoom(s *Session, r *Room) {
 	r.add(s)
-	r.history.each(s.sendMessage)
+	r.history.each(func(m *Message) {
+		if !s.hidesReplay(m) {
+			s.sendMessage(m)
+		}
+	})
 	t.announce(r, s.nick+" joined #"+r.name)
 }
 
