@@ -1,0 +1,250 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"teahouse/session"
+)
+
+// Defaults and limits of the server's own flags. The chat defaults (name,
+// history, rate, burst, output cap, line length) come from package session.
+const (
+	DefaultAddr            = ":6666"
+	DefaultEncoding        = "auto"
+	DefaultMaxClients      = 10000           // connections at once, over all addresses
+	DefaultMaxPerIP        = 16              // connections at once from one non-loopback IP
+	DefaultShutdownTimeout = 5 * time.Second // notice, flush and engine stop must fit in it
+	DefaultLogLevel        = "info"
+	DefaultLogFormat       = "text"
+
+	// TickInterval is how often the Table's housekeeping (idle timeouts,
+	// deferred notices) runs on the event loop.
+	TickInterval = time.Second
+	// KeepAlive is the TCP keepalive idle time: a peer that vanished without
+	// a FIN or RST is found dead about KeepAlive*2 later (5 probes, KeepAlive/5 apart).
+	KeepAlive = time.Minute
+	// MaxMOTDBytes bounds the -motd file: it is sent to every new connection.
+	MaxMOTDBytes = 16 << 10
+	// fdReserve is the number of file descriptors kept free of the client
+	// cap for listeners, pollers, the metrics server and logs.
+	fdReserve = 64
+)
+
+// Options is the parsed command line. run takes it whole, so tests build one
+// with defaultOptions and change what they need.
+type Options struct {
+	Addr            string
+	Name            string
+	Encoding        string
+	MaxLine         int
+	History         int
+	Rate            float64
+	Burst           int
+	MaxOut          int
+	MaxClients      int
+	MaxPerIP        int
+	Idle            time.Duration
+	MOTDFile        string
+	MetricsAddr     string
+	LogLevel        string
+	LogFormat       string
+	ShutdownTimeout time.Duration
+}
+
+// defaultOptions returns the options of a plain `teahouse` with no flags.
+func defaultOptions() Options {
+	return Options{
+		Addr:            DefaultAddr,
+		Name:            session.DefaultName,
+		Encoding:        DefaultEncoding,
+		MaxLine:         session.DefaultMaxLine,
+		History:         session.DefaultHistory,
+		Rate:            session.DefaultRate,
+		Burst:           session.DefaultBurst,
+		MaxOut:          session.DefaultMaxOut,
+		MaxClients:      DefaultMaxClients,
+		MaxPerIP:        DefaultMaxPerIP,
+		ShutdownTimeout: DefaultShutdownTimeout,
+		LogLevel:        DefaultLogLevel,
+		LogFormat:       DefaultLogFormat,
+	}
+}
+
+const usageHead = `teahouse: a telnet chat server.
+
+Usage:
+  teahouse [flags]
+  teahouse [flags] HOST PORT    (same as -addr HOST:PORT)
+
+Connect with: telnet localhost 6666
+
+Flags:
+`
+
+// parseFlags reads the command line. It returns flag.ErrHelp after
+// printing the usage to stdout for -h, and otherwise a one-line error for
+// any bad flag or value.
+func parseFlags(args []string, stdout io.Writer) (Options, error) {
+	o := defaultOptions()
+	fs := flag.NewFlagSet("teahouse", flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // errors are returned as one line; -h prints below
+	fs.StringVar(&o.Addr, "addr", o.Addr, "listen `address` host:port (also as two arguments: HOST PORT)")
+	fs.StringVar(&o.Name, "name", o.Name, "server `name` in the welcome line")
+	fs.StringVar(&o.Encoding, "encoding", o.Encoding, "charset of new sessions: utf-8, gbk, or auto (UTF-8, switching to GBK on the first GBK line)")
+	fs.IntVar(&o.MaxLine, "max-line", o.MaxLine, "longest input line in `bytes`; longer lines are dropped and the sender told")
+	fs.IntVar(&o.History, "history", o.History, "`lines` of room history replayed on entering a room (0 = none)")
+	fs.Float64Var(&o.Rate, "rate", o.Rate, "flood limit in `lines/s` per session (0 = off)")
+	fs.IntVar(&o.Burst, "burst", o.Burst, "`lines` a session may send at once before the rate applies")
+	fs.IntVar(&o.MaxOut, "max-out", o.MaxOut, "unsent output in `bytes` before a session is dropped as too slow (0 = off)")
+	fs.IntVar(&o.MaxClients, "max-clients", o.MaxClients, "connections at once (0 = no cap but the file descriptor limit)")
+	fs.IntVar(&o.MaxPerIP, "max-per-ip", o.MaxPerIP, "connections at once from one IP address; loopback is exempt (0 = off)")
+	fs.DurationVar(&o.Idle, "idle", o.Idle, "disconnect a session after this long without input, e.g. 30m (0 = off)")
+	fs.StringVar(&o.MOTDFile, "motd", o.MOTDFile, "`file` whose lines are sent after the welcome line (default none)")
+	fs.StringVar(&o.MetricsAddr, "metrics-addr", o.MetricsAddr, "serve Prometheus /metrics on this `address`, e.g. 127.0.0.1:9100 (empty = off)")
+	fs.StringVar(&o.LogLevel, "log-level", o.LogLevel, "log `level`: debug, info, warn or error")
+	fs.StringVar(&o.LogFormat, "log-format", o.LogFormat, "log `format`: text or json")
+	fs.DurationVar(&o.ShutdownTimeout, "shutdown-timeout", o.ShutdownTimeout, "on SIGINT/SIGTERM, time allowed to notify, flush and stop")
+
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(stdout, usageHead)
+			fs.SetOutput(stdout)
+			fs.PrintDefaults()
+			return o, err
+		}
+		return o, err
+	}
+	addrSet := false
+	fs.Visit(func(f *flag.Flag) { addrSet = addrSet || f.Name == "addr" })
+	switch rest := fs.Args(); len(rest) {
+	case 0:
+	case 2:
+		if addrSet {
+			return o, errors.New("give the address either as -addr or as HOST PORT, not both")
+		}
+		o.Addr = net.JoinHostPort(rest[0], rest[1])
+	default:
+		return o, fmt.Errorf("unexpected arguments %q: want none, or HOST PORT", strings.Join(rest, " "))
+	}
+	return o, o.validate()
+}
+
+// validate checks every value, so that a bad one is a one-line error at
+// startup rather than a surprise later.
+func (o *Options) validate() error {
+	host, port, err := net.SplitHostPort(o.Addr)
+	if err != nil {
+		return fmt.Errorf("invalid -addr %q: %v", o.Addr, err)
+	}
+	if p, err := strconv.ParseUint(port, 10, 16); err != nil || (p == 0 && port != "0") {
+		return fmt.Errorf("invalid port %q in address %q", port, o.Addr)
+	}
+	_ = host
+	switch {
+	case strings.TrimSpace(o.Name) == "" || !utf8.ValidString(o.Name):
+		return errors.New("-name must be non-empty UTF-8 text")
+	case o.MaxLine < 1:
+		return fmt.Errorf("-max-line must be at least 1, not %d", o.MaxLine)
+	case o.History < 0:
+		return fmt.Errorf("-history must not be negative, not %d", o.History)
+	case o.Rate < 0 || o.Rate != o.Rate:
+		return fmt.Errorf("-rate must not be negative, not %v", o.Rate)
+	case o.Rate > 0 && o.Burst < 1:
+		return fmt.Errorf("-burst must be at least 1 when -rate is on, not %d", o.Burst)
+	case o.MaxOut < 0:
+		return fmt.Errorf("-max-out must not be negative, not %d", o.MaxOut)
+	case o.MaxClients < 0:
+		return fmt.Errorf("-max-clients must not be negative, not %d", o.MaxClients)
+	case o.MaxPerIP < 0:
+		return fmt.Errorf("-max-per-ip must not be negative, not %d", o.MaxPerIP)
+	case o.Idle < 0:
+		return fmt.Errorf("-idle must not be negative, not %v", o.Idle)
+	case o.ShutdownTimeout <= 0:
+		return fmt.Errorf("-shutdown-timeout must be positive, not %v", o.ShutdownTimeout)
+	}
+	if _, _, err := session.ParseEncoding(o.Encoding); err != nil {
+		return fmt.Errorf("-encoding: %v", err)
+	}
+	if _, err := parseLevel(o.LogLevel); err != nil {
+		return err
+	}
+	if o.LogFormat != "text" && o.LogFormat != "json" {
+		return fmt.Errorf("-log-format must be text or json, not %q", o.LogFormat)
+	}
+	if o.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(o.MetricsAddr); err != nil {
+			return fmt.Errorf("invalid -metrics-addr %q: %v", o.MetricsAddr, err)
+		}
+	}
+	if o.MOTDFile != "" {
+		if _, err := readMOTD(o.MOTDFile); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// parseLevel reads -log-level.
+func parseLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return l, fmt.Errorf("-log-level must be debug, info, warn or error, not %q", s)
+	}
+	return l, nil
+}
+
+// readMOTD reads the -motd file into lines, without line ends or a
+// trailing empty line.
+func readMOTD(name string) ([]string, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, fmt.Errorf("-motd: %v", err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, MaxMOTDBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("-motd: %v", err)
+	}
+	if len(b) > MaxMOTDBytes {
+		return nil, fmt.Errorf("-motd: %s is larger than %d bytes", name, MaxMOTDBytes)
+	}
+	text := strings.ToValidUTF8(string(b), "\uFFFD")
+	text = strings.TrimRight(strings.ReplaceAll(text, "\r\n", "\n"), "\n")
+	if text == "" {
+		return nil, nil
+	}
+	return strings.Split(text, "\n"), nil
+}
+
+// sessionConfig turns the options into the Table's configuration.
+func (o *Options) sessionConfig() (session.Config, error) {
+	cfg := session.DefaultConfig()
+	cs, auto, err := session.ParseEncoding(o.Encoding)
+	if err != nil {
+		return cfg, err
+	}
+	cfg.Name = o.Name
+	cfg.Charset, cfg.AutoCharset = cs, auto
+	cfg.MaxLine = o.MaxLine
+	cfg.History = o.History
+	cfg.Rate = o.Rate
+	cfg.Burst = o.Burst
+	cfg.MaxOut = o.MaxOut
+	cfg.Idle = o.Idle
+	if o.MOTDFile != "" {
+		if cfg.MOTD, err = readMOTD(o.MOTDFile); err != nil {
+			return cfg, err
+		}
+	}
+	return cfg, nil
+}

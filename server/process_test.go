@@ -1,0 +1,198 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func TestParseFlagsPositionalAddress(t *testing.T) {
+	o, err := parseFlags([]string{"-name", "x", "192.168.55.13", "8081"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Addr != "192.168.55.13:8081" || o.Name != "x" {
+		t.Errorf("addr %q name %q", o.Addr, o.Name)
+	}
+	o, err = parseFlags(nil, io.Discard)
+	if err != nil || o != defaultOptions() {
+		t.Errorf("no flags: %+v, %v", o, err)
+	}
+}
+
+func TestHelpListsEveryFlagWithDefault(t *testing.T) {
+	var out bytes.Buffer
+	if code := realMain([]string{"-h"}, &out, io.Discard); code != 0 {
+		t.Errorf("-h exit code %d", code)
+	}
+	help := out.String()
+	for _, f := range []string{"-addr", "-name", "-encoding", "-max-line", "-history", "-rate", "-burst",
+		"-max-out", "-max-clients", "-max-per-ip", "-idle", "-motd", "-metrics-addr", "-log-level",
+		"-log-format", "-shutdown-timeout"} {
+		if !strings.Contains(help, "  "+f+" ") && !strings.Contains(help, "  "+f+"\n") {
+			t.Errorf("-h does not list %s", f)
+		}
+	}
+	for _, d := range []string{`":6666"`, `"teahouse"`, `"auto"`, "4096", "1048576", "10000", "(default 16)", "(default 5s)", "0 = off"} {
+		if !strings.Contains(help, d) {
+			t.Errorf("-h does not give the default %s", d)
+		}
+	}
+}
+
+var badFlags = [][]string{
+	{"-max-line", "x"},
+	{"-max-line", "0"},
+	{"-encoding", "latin1"},
+	{"-rate", "-1"},
+	{"-history", "-3"},
+	{"-max-out", "-1"},
+	{"-idle", "soon"},
+	{"-log-level", "loud"},
+	{"-log-format", "xml"},
+	{"-shutdown-timeout", "0s"},
+	{"-addr", "nohostport"},
+	{"-addr", "127.0.0.1:99999"},
+	{"-metrics-addr", "9100"},
+	{"-motd", "/nonexistent/motd"},
+	{"-no-such-flag"},
+	{"127.0.0.1"},
+	{"-addr", ":1", "127.0.0.1", "2"},
+}
+
+func TestBadFlagsInProcess(t *testing.T) {
+	for _, args := range badFlags {
+		var stderr bytes.Buffer
+		code := realMain(args, io.Discard, &stderr)
+		msg := stderr.String()
+		if code != 2 || strings.Count(msg, "\n") != 1 || !strings.HasPrefix(msg, "teahouse: ") {
+			t.Errorf("%q: exit %d, stderr %q; want 2 and one line", args, code, msg)
+		}
+	}
+}
+
+func TestBadFlagsBinary(t *testing.T) {
+	bin := serverBinary(t)
+	for _, args := range badFlags[:3] {
+		cmd := exec.Command(bin, args...)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		err := cmd.Run()
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 2 {
+			t.Errorf("%q: %v, want exit status 2", args, err)
+		}
+		if msg := stderr.String(); strings.Count(msg, "\n") != 1 || strings.Contains(msg, "panic") {
+			t.Errorf("%q: stderr %q, want one line", args, msg)
+		}
+	}
+}
+
+// proc is the server binary running in a child process.
+type proc struct {
+	cmd     *exec.Cmd
+	addr    string      // chat address, from the startup log line
+	logs    *syncBuffer // its stderr
+	logsEnd chan struct{}
+}
+
+// wait waits for the process to exit, after reading all of its logs.
+func (p *proc) wait(t *testing.T) error {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() {
+		<-p.logsEnd
+		done <- p.cmd.Wait()
+	}()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(waitTime):
+		t.Fatalf("server did not exit within %v; logs:\n%s", waitTime, p.logs)
+		return nil
+	}
+}
+
+// startBinary runs the built server on a random port.
+func startBinary(t *testing.T, args ...string) *proc {
+	t.Helper()
+	bin := serverBinary(t)
+	cmd := exec.Command(bin, append([]string{"-addr", "127.0.0.1:0"}, args...)...)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	logs := new(syncBuffer)
+	addrc := make(chan string, 1)
+	logsEnd := make(chan struct{})
+	go func() {
+		defer close(logsEnd)
+		re := regexp.MustCompile(`teahouse listening.*?(?:addr=|"addr":")([^\s"]+)`)
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			logs.Write(append(sc.Bytes(), '\n'))
+			if m := re.FindStringSubmatch(sc.Text()); m != nil {
+				addrc <- m[1]
+			}
+		}
+	}()
+	select {
+	case addr := <-addrc:
+		return &proc{cmd: cmd, addr: addr, logs: logs, logsEnd: logsEnd}
+	case <-time.After(waitTime):
+		t.Fatalf("no startup line; logs:\n%s", logs)
+	}
+	return nil
+}
+
+func TestSIGTERMNoticeAndExitCode(t *testing.T) {
+	p := startBinary(t)
+	alice := login(t, p.addr, "alice")
+	bob := login(t, p.addr, "bob")
+	alice.expect("*** bob joined #lobby")
+
+	start := time.Now()
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []*client{alice, bob} {
+		lines := c.expectEOF()
+		if len(lines) == 0 || lines[len(lines)-1] != "*** server shutting down" {
+			t.Errorf("%s: last lines %q, want the shutdown notice", c.name, lines)
+		}
+	}
+	if err := p.wait(t); err != nil {
+		t.Errorf("exit: %v, want status 0; logs:\n%s", err, p.logs)
+	}
+	if d := time.Since(start); d > DefaultShutdownTimeout {
+		t.Errorf("shutdown took %v", d)
+	}
+	if !strings.Contains(p.logs.String(), `msg=stopped`) {
+		t.Errorf("no stop line in the logs:\n%s", p.logs)
+	}
+}
+
+func TestSIGINTWithoutClients(t *testing.T) {
+	p := startBinary(t, "-log-format", "json")
+	if err := p.cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.wait(t); err != nil {
+		t.Errorf("exit: %v; logs:\n%s", err, p.logs)
+	}
+	if !strings.Contains(p.logs.String(), `"msg":"stopped"`) {
+		t.Errorf("no JSON stop line in the logs:\n%s", p.logs)
+	}
+}

@@ -1,0 +1,303 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/netip"
+	"os"
+	"sync/atomic"
+	"time"
+
+	"github.com/panjf2000/gnet/v2"
+
+	"teahouse/session"
+)
+
+// reactor is the gnet event handler: it maps gnet's events on its one
+// event loop to calls on the session Table, and enforces the connection
+// caps. Fields marked "loop" are touched only on the event loop; the rest
+// are safe from any goroutine.
+type reactor struct {
+	gnet.BuiltinEventEngine
+
+	opts  Options
+	table *session.Table // loop
+	log   *slog.Logger
+	m     *counters
+
+	// loop: connection bookkeeping.
+	conns        map[*conn]struct{}
+	perIP        map[netip.Addr]int
+	open         int
+	shuttingDown bool
+	drainedOnce  bool
+	refusedAt    time.Time // last refusal logged
+	refusedQuiet int       // refusals not logged since refusedAt
+
+	// any goroutine.
+	eng         gnet.Engine // written in OnBoot, read after booted is closed
+	addr        net.Addr    // likewise
+	booted      chan struct{}
+	drained     chan struct{}        // closed on the loop once shutting down and no connection is left
+	loop        atomic.Pointer[loop] // the event loop, kept from the first OnOpen
+	tickPending atomic.Bool
+}
+
+// loop wraps the gnet.EventLoop interface for atomic.Pointer.
+type loop struct{ gnet.EventLoop }
+
+func newReactor(opts Options, cfg session.Config, log *slog.Logger) *reactor {
+	return &reactor{
+		opts:    opts,
+		table:   session.NewTable(cfg),
+		log:     log,
+		m:       new(counters),
+		conns:   make(map[*conn]struct{}),
+		perIP:   make(map[netip.Addr]int),
+		booted:  make(chan struct{}),
+		drained: make(chan struct{}),
+	}
+}
+
+// OnBoot keeps the engine and learns the bound address (the port may have
+// been 0) from a duplicate of the listening socket.
+func (r *reactor) OnBoot(eng gnet.Engine) gnet.Action {
+	r.eng = eng
+	addr, err := listenerAddr(eng)
+	if err != nil {
+		r.log.Error("cannot read the listening address", "err", err)
+		return gnet.Shutdown
+	}
+	r.addr = addr
+	close(r.booted)
+	return gnet.None
+}
+
+func listenerAddr(eng gnet.Engine) (net.Addr, error) {
+	fd, err := eng.Dup()
+	if err != nil {
+		return nil, err
+	}
+	f := os.NewFile(uintptr(fd), "listener")
+	defer f.Close()
+	ln, err := net.FileListener(f)
+	if err != nil {
+		return nil, err
+	}
+	defer ln.Close()
+	return ln.Addr(), nil
+}
+
+// OnOpen admits or refuses a connection and opens its session.
+func (r *reactor) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
+	if r.loop.Load() == nil {
+		r.loop.Store(&loop{c.EventLoop()})
+	}
+	r.m.connsTotal.Add(1)
+	ip := remoteIP(c.RemoteAddr())
+	if why := r.admit(ip); why != "" {
+		c.SetContext(&conn{refused: true})
+		r.logRefusal(ip, why)
+		return session.ReplyLine(why), gnet.Close
+	}
+
+	k := &conn{c: c, r: r, ip: ip, remote: addrString(c.RemoteAddr()), since: time.Now()}
+	c.SetContext(k)
+	r.conns[k] = struct{}{}
+	r.perIP[ip]++
+	r.open++
+	r.m.connsOpen.Add(1)
+	r.log.Debug("open", "remote", k.remote, "open", r.open)
+
+	k.sess = r.table.Open(k, k.remote)
+	if k.closed {
+		// The welcome write failed and OnClose ran inside Open, before
+		// the session existed: report it now.
+		r.table.Closed(k.sess, k.reason)
+	}
+	return nil, gnet.None
+}
+
+// admit returns why a new connection from ip must be refused, or "".
+func (r *reactor) admit(ip netip.Addr) string {
+	switch {
+	case r.shuttingDown:
+		return "server shutting down, try again later"
+	case r.opts.MaxClients > 0 && r.open >= r.opts.MaxClients:
+		return fmt.Sprintf("server full (%d connections), try again later", r.opts.MaxClients)
+	case r.opts.MaxPerIP > 0 && !ip.IsLoopback() && r.perIP[ip] >= r.opts.MaxPerIP:
+		return fmt.Sprintf("too many connections from your address (limit %d)", r.opts.MaxPerIP)
+	}
+	return ""
+}
+
+// logRefusal warns about a refusal, at most once a second with a count of
+// the ones in between, so a connection storm cannot flood the log.
+func (r *reactor) logRefusal(ip netip.Addr, why string) {
+	now := time.Now()
+	if now.Sub(r.refusedAt) < time.Second {
+		r.refusedQuiet++
+		return
+	}
+	r.log.Warn("connection refused", "remote_ip", ip.String(), "why", why, "also_refused", r.refusedQuiet)
+	r.refusedAt, r.refusedQuiet = now, 0
+}
+
+// OnTraffic feeds everything gnet has read to the session: Peek, handle,
+// Discard. The session copies what it keeps, and the peeked slice is not
+// touched after Discard (gnet v2.10.0 reuses it). Input of a connection
+// that is already closing is discarded unread.
+func (r *reactor) OnTraffic(c gnet.Conn) gnet.Action {
+	k, _ := c.Context().(*conn)
+	buf, _ := c.Peek(-1)
+	n := len(buf)
+	r.m.bytesIn.Add(uint64(n))
+	if k == nil || k.refused {
+		_, _ = c.Discard(n)
+		return gnet.None
+	}
+	if !k.closed && k.reason == session.ReasonNone && k.sess != nil {
+		k.sess.CollectIncomingData(buf)
+	}
+	if k.closed {
+		// A write to this connection failed while handling its input and
+		// gnet has already released it: leave it alone.
+		return gnet.None
+	}
+	_, _ = c.Discard(n)
+	return gnet.None
+}
+
+// OnClose removes the connection and tells the Table. It can run inside a
+// Write to this connection made while handling another (a broadcast): the
+// Table allows that, and from here on conn drops everything.
+func (r *reactor) OnClose(c gnet.Conn, err error) gnet.Action {
+	k, _ := c.Context().(*conn)
+	if k == nil {
+		return gnet.None
+	}
+	if k.refused {
+		r.m.closed(session.ReasonRefused)
+		return gnet.None
+	}
+	if k.closed {
+		return gnet.None
+	}
+	k.closed = true
+	if k.reason == session.ReasonNone {
+		k.reason = r.reasonFor(err)
+	}
+	delete(r.conns, k)
+	if r.perIP[k.ip]--; r.perIP[k.ip] <= 0 {
+		delete(r.perIP, k.ip)
+	}
+	r.open--
+	r.m.connsOpen.Add(-1)
+	r.m.closed(k.reason)
+
+	attrs := []any{"remote", k.remote, "reason", k.reason.Label(), "duration", time.Since(k.since).Round(time.Millisecond)}
+	if k.reason == session.ReasonTooSlow {
+		r.log.Warn("slow reader disconnected", append(attrs, "unsent_bytes", c.OutboundBuffered(), "max_out", r.opts.MaxOut)...)
+	} else {
+		if err != nil && k.reason != session.ReasonEOF {
+			attrs = append(attrs, "err", err)
+		}
+		r.log.Debug("close", attrs...)
+	}
+
+	if k.sess != nil {
+		r.table.Closed(k.sess, k.reason)
+	}
+	r.checkDrained()
+	return gnet.None
+}
+
+// reasonFor maps gnet's close error when no reason was asked for.
+func (r *reactor) reasonFor(err error) session.CloseReason {
+	var se *os.SyscallError
+	switch {
+	case err == nil && r.shuttingDown:
+		return session.ReasonShutdown
+	case err == nil, errors.Is(err, io.EOF):
+		return session.ReasonEOF
+	case errors.As(err, &se) && se.Syscall == "write":
+		return session.ReasonWriteError
+	default:
+		return session.ReasonReadError
+	}
+}
+
+// OnTick runs on gnet's ticker goroutine, not on the loop, so it only
+// queues the Table's housekeeping onto the loop. A tick still waiting
+// there is not queued twice.
+func (r *reactor) OnTick() (time.Duration, gnet.Action) {
+	if l := r.loop.Load(); l != nil && r.tickPending.CompareAndSwap(false, true) {
+		if err := l.Execute(context.Background(), gnet.RunnableFunc(r.tick)); err != nil {
+			r.tickPending.Store(false)
+		}
+	}
+	return TickInterval, gnet.None
+}
+
+func (r *reactor) tick(context.Context) error {
+	r.tickPending.Store(false)
+	if !r.shuttingDown {
+		r.table.Tick()
+	}
+	return nil
+}
+
+// beginShutdown is called off the loop: it queues the shutdown onto the
+// loop and returns at once. Watch r.drained for the end.
+func (r *reactor) beginShutdown() {
+	l := r.loop.Load()
+	if l == nil {
+		// No connection was ever opened, so there is no one to tell.
+		return
+	}
+	_ = l.Execute(context.Background(), gnet.RunnableFunc(func(context.Context) error {
+		r.shutdown()
+		return nil
+	}))
+}
+
+// shutdown runs on the loop: refuse new connections, tell every session,
+// and close every connection after its output is flushed.
+func (r *reactor) shutdown() {
+	if r.shuttingDown {
+		return
+	}
+	r.shuttingDown = true
+	r.table.Shutdown()
+	// The Table closes every session it knows; close any it did not.
+	for k := range r.conns {
+		k.Close(session.ReasonShutdown)
+	}
+	r.checkDrained()
+}
+
+func (r *reactor) checkDrained() {
+	if r.shuttingDown && r.open == 0 && !r.drainedOnce {
+		r.drainedOnce = true
+		close(r.drained)
+	}
+}
+
+// remoteIP returns the IP of a peer address, IPv4-mapped addresses unmapped.
+func remoteIP(a net.Addr) netip.Addr {
+	if ta, ok := a.(*net.TCPAddr); ok {
+		return ta.AddrPort().Addr().Unmap()
+	}
+	return netip.Addr{}
+}
+
+func addrString(a net.Addr) string {
+	if a == nil {
+		return ""
+	}
+	return a.String()
+}

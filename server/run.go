@@ -1,0 +1,147 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"syscall"
+	"time"
+
+	"github.com/panjf2000/gnet/v2"
+)
+
+// listening is what run reports once clients can connect.
+type listening struct {
+	Addr    net.Addr // the chat listener (the real port when -addr asked for 0)
+	Metrics net.Addr // the /metrics listener, nil when off
+}
+
+// run serves until ctx is cancelled, then shuts down gracefully: every
+// session is told, output is flushed, the engine stops. It sends the bound
+// addresses on ready (if not nil) once clients can connect. main and the
+// tests both use it.
+func run(ctx context.Context, opts Options, log *slog.Logger, ready chan<- listening) error {
+	if err := opts.validate(); err != nil {
+		return err
+	}
+	cfg, err := opts.sessionConfig()
+	if err != nil {
+		return err
+	}
+	opts.MaxClients = clampToFileLimit(opts.MaxClients, log)
+	r := newReactor(opts, cfg, log)
+
+	var ms *metricsServer
+	if opts.MetricsAddr != "" {
+		if ms, err = startMetrics(opts.MetricsAddr, newCollector(r.m, r.table.Stats()), log); err != nil {
+			return fmt.Errorf("metrics: %w", err)
+		}
+	}
+	stopMetrics := func() {
+		c, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		ms.stop(c)
+	}
+
+	engineDone := make(chan error, 1)
+	go func() {
+		engineDone <- gnet.Run(r, "tcp://"+opts.Addr,
+			gnet.WithMulticore(false),
+			gnet.WithNumEventLoop(1),
+			gnet.WithTicker(true),
+			gnet.WithReuseAddr(true),
+			gnet.WithTCPKeepAlive(KeepAlive),
+			gnet.WithTCPNoDelay(gnet.TCPNoDelay),
+			gnet.WithLogger(newGnetLogger(log)),
+		)
+	}()
+	select {
+	case err := <-engineDone:
+		stopMetrics()
+		if err == nil {
+			err = fmt.Errorf("engine stopped while starting")
+		}
+		return fmt.Errorf("listen on %s: %w", opts.Addr, err)
+	case <-r.booted:
+	}
+
+	startAttrs := []any{
+		"addr", r.addr.String(), "name", opts.Name, "encoding", opts.Encoding,
+		"max_line", opts.MaxLine, "history", opts.History, "rate", opts.Rate, "burst", opts.Burst,
+		"max_out", opts.MaxOut, "max_clients", opts.MaxClients, "max_per_ip", opts.MaxPerIP,
+		"idle", opts.Idle.String(), "shutdown_timeout", opts.ShutdownTimeout.String(),
+	}
+	if ms != nil {
+		startAttrs = append(startAttrs, "metrics", "http://"+ms.addr.String()+"/metrics")
+	}
+	log.Info("teahouse listening", startAttrs...)
+	if ready != nil {
+		l := listening{Addr: r.addr}
+		if ms != nil {
+			l.Metrics = ms.addr
+		}
+		ready <- l
+	}
+
+	select {
+	case err := <-engineDone:
+		stopMetrics()
+		return fmt.Errorf("engine stopped: %v", err)
+	case <-ctx.Done():
+	}
+
+	start := time.Now()
+	log.Info("shutting down", "sessions", r.m.connsOpen.Load(), "timeout", opts.ShutdownTimeout.String())
+	deadline, cancel := context.WithTimeout(context.Background(), opts.ShutdownTimeout)
+	defer cancel()
+	r.beginShutdown()
+	if r.loop.Load() != nil {
+		select {
+		case <-r.drained:
+		case <-deadline.Done():
+			log.Warn("connections still open at the shutdown timeout", "open", r.m.connsOpen.Load())
+		}
+	}
+	// Whatever is left is closed by the engine as it stops. Give Stop at
+	// least a moment even when draining used the whole timeout. Stop polls
+	// every half second; gnet.Run returning is the earlier sign.
+	stopCtx := deadline
+	if deadline.Err() != nil {
+		var c2 context.CancelFunc
+		stopCtx, c2 = context.WithTimeout(context.Background(), time.Second)
+		defer c2()
+	}
+	go func() { _ = r.eng.Stop(stopCtx) }()
+	select {
+	case <-engineDone:
+	case <-stopCtx.Done():
+		log.Warn("engine did not stop in time")
+	}
+	stopMetrics()
+	log.Info("stopped", "took", time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// clampToFileLimit keeps -max-clients below the open-file limit: gnet
+// stops its acceptor for good when accept fails with EMFILE, so running out
+// of descriptors must not happen.
+func clampToFileLimit(maxClients int, log *slog.Logger) int {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil || lim.Cur > 1<<31 {
+		return maxClients
+	}
+	avail := int(lim.Cur) - fdReserve
+	if avail < 1 {
+		avail = 1
+	}
+	if maxClients == 0 {
+		return avail
+	}
+	if maxClients > avail {
+		log.Warn("-max-clients lowered to fit the open-file limit (raise it with ulimit -n)",
+			"max_clients", maxClients, "nofile", lim.Cur, "effective", avail)
+		return avail
+	}
+	return maxClients
+}
