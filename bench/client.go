@@ -1,0 +1,176 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+const (
+	// firstSourceHost and lastSourceHost bound x in the 127.0.0.x source
+	// addresses connections are spread over, so that ephemeral ports never
+	// run out and the only ceiling is the fd limit.
+	firstSourceHost = 2
+	lastSourceHost  = 250
+
+	// dialTimeout bounds one connect.
+	dialTimeout = 5 * time.Second
+
+	// loginTimeout bounds connect-to-join for one client. It is long
+	// because a login waits behind the announcements of the logins before
+	// it, which for thousands of idle clients are millions of lines.
+	loginTimeout = 60 * time.Second
+
+	// readBufferSize is the load generator's bufio.Reader size for clients
+	// that receive traffic; idleReadBufferSize is for idle and churn clients,
+	// which only see short announcements.
+	readBufferSize     = 4096
+	idleReadBufferSize = 256
+
+	// refusalGrace is how long a login waits for its join announcement
+	// after a line starting "-> ". Such a line is how a refusal begins, but a
+	// server may also greet with one ("-> hello alice!") right before the
+	// join; a refused user hears nothing more, so silence means refusal.
+	refusalGrace = 3 * time.Second
+
+	// joinSuffix ends the announcement that a user entered the room; the
+	// joiner's own announcement is the sign that its login succeeded.
+	joinSuffix = " joined #lobby"
+)
+
+// refusalPrefix starts the server's reply to a refused nickname.
+var refusalPrefix = []byte("-> ")
+
+// errRefused is returned when the server refuses a nickname.
+var errRefused = errors.New("nickname refused")
+
+// dialer opens connections to the target, each from the next 127.0.0.x
+// source address when the target is IPv4 loopback.
+type dialer struct {
+	target *net.TCPAddr
+	next   atomic.Uint32
+}
+
+// dial connects to the target.
+func (d *dialer) dial(ctx context.Context) (*net.TCPConn, error) {
+	nd := net.Dialer{Timeout: dialTimeout}
+	if d.target.IP.To4() != nil {
+		x := firstSourceHost + d.next.Add(1)%(lastSourceHost-firstSourceHost+1)
+		nd.LocalAddr = &net.TCPAddr{IP: net.IPv4(127, 0, 0, byte(x))}
+		nd.Control = bindAddressNoPort
+	}
+	c, err := nd.DialContext(ctx, "tcp", d.target.String())
+	if err != nil {
+		return nil, err
+	}
+	return c.(*net.TCPConn), nil
+}
+
+// bindAddressNoPort lets the kernel choose the source port at connect time,
+// per destination, instead of at bind time, per source address.
+func bindAddressNoPort(_, _ string, rc syscall.RawConn) error {
+	var serr error
+	err := rc.Control(func(fd uintptr) {
+		serr = unix.SetsockoptInt(int(fd), unix.IPPROTO_IP, unix.IP_BIND_ADDRESS_NO_PORT, 1)
+	})
+	if err != nil {
+		return err
+	}
+	return serr
+}
+
+// client is one logged-in connection of the load generator.
+type client struct {
+	conn *net.TCPConn
+	r    *bufio.Reader
+	nick string
+}
+
+// login connects, sends nick and reads until the client's own join
+// announcement. r, when not nil, is reset and reused as the client's reader;
+// otherwise one of bufSize bytes is made.
+func login(ctx context.Context, d *dialer, nick string, r *bufio.Reader, bufSize int) (*client, error) {
+	conn, err := d.dial(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if r == nil {
+		r = bufio.NewReaderSize(conn, bufSize)
+	} else {
+		r.Reset(conn)
+	}
+	c := &client{conn: conn, r: r, nick: nick}
+	if err := c.awaitLogin(); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("login %s: %w", nick, err)
+	}
+	return c, nil
+}
+
+// awaitLogin sends the nickname and reads until the join announcement.
+func (c *client) awaitLogin() error {
+	c.conn.SetDeadline(time.Now().Add(loginTimeout))
+	defer c.conn.SetDeadline(time.Time{})
+	if _, err := c.conn.Write([]byte(c.nick + "\n")); err != nil {
+		return err
+	}
+	want := []byte("*** " + c.nick + joinSuffix)
+	var reply []byte
+	for {
+		line, err := readLine(c.r)
+		if err != nil {
+			if reply != nil && errors.Is(err, os.ErrDeadlineExceeded) {
+				return fmt.Errorf("%w: %s", errRefused, reply)
+			}
+			return err
+		}
+		if bytes.Equal(line, want) {
+			return nil
+		}
+		if bytes.HasPrefix(line, refusalPrefix) && reply == nil {
+			reply = bytes.Clone(line)
+			c.conn.SetReadDeadline(time.Now().Add(refusalGrace))
+		}
+	}
+}
+
+// readLine returns the next line without its terminator. The slice is only
+// valid until the next read. A line longer than the buffer is skipped and
+// returned as empty.
+func readLine(r *bufio.Reader) ([]byte, error) {
+	line, err := r.ReadSlice('\n')
+	if err == bufio.ErrBufferFull {
+		for err == bufio.ErrBufferFull {
+			_, err = r.ReadSlice('\n')
+		}
+		if err != nil {
+			return nil, err
+		}
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	line = line[:len(line)-1]
+	if n := len(line); n > 0 && line[n-1] == '\r' {
+		line = line[:n-1]
+	}
+	return line, nil
+}
+
+// closeAbruptly closes the connection with a reset, so neither side keeps
+// it in TIME_WAIT; it is how the load generator lets go of clients whose
+// measurements are done.
+func (c *client) closeAbruptly() {
+	c.conn.SetLinger(0)
+	c.conn.Close()
+}

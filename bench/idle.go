@@ -1,0 +1,105 @@
+package main
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// idleSettle is how long idle connections are held after the last join
+// announcement arrives, before the server's memory is read.
+const idleSettle = time.Second
+
+// lineCounter is one reader's line count, on its own cache line.
+type lineCounter struct {
+	atomic.Int64
+	_ [cacheLine - 8]byte
+}
+
+// runIdle logs in n clients that then only listen, and reports the server's
+// resident memory per logged-in connection.
+//
+// Every join is announced to everyone already in the room, so n logins
+// deliver n(n+1)/2 announcements; the memory is read once they have all
+// arrived and the connections have been held for idleSettle, and the
+// connections must all still be open then.
+func runIdle(e *env, n int) (result, error) {
+	r := result{Scenario: "idle", Clients: n}
+	var base memory
+	if e.target.pid > 0 {
+		var err error
+		if base, err = memoryOf(e.target.pid); err != nil {
+			return r, err
+		}
+	}
+	lines := make([]lineCounter, n)
+	var stopping atomic.Bool
+	var ended atomic.Int64
+	var readers sync.WaitGroup
+	before := e.sample()
+	clients, err := e.loginAll(n, idleReadBufferSize, func(i int, c *client) {
+		lines[i].Add(1) // its own join, read by login
+		readers.Go(func() {
+			idleReader(c.r, &lines[i].Int64)
+			if !stopping.Load() {
+				ended.Add(1)
+			}
+		})
+	})
+	defer func() {
+		stopping.Store(true)
+		closeAll(clients)
+		readers.Wait()
+	}()
+	if e.ctx.Err() != nil {
+		return r, e.ctx.Err()
+	}
+	for _, c := range clients {
+		if c != nil {
+			r.Held++
+		}
+	}
+	r.Errors = n - r.Held
+	if err != nil {
+		e.logf("idle: %v", err)
+		r.Note = err.Error()
+	}
+
+	expected := int64(r.Held) * int64(r.Held+1) / 2
+	total := func() int64 {
+		var s int64
+		for i := range lines {
+			s += lines[i].Load()
+		}
+		return s
+	}
+	got, lastChange := total(), time.Now()
+	for got < expected && time.Since(lastChange) < drainStall && e.ctx.Err() == nil {
+		time.Sleep(pollInterval)
+		if now := total(); now != got {
+			got, lastChange = now, time.Now()
+		}
+	}
+	if got < expected {
+		r.Note = fmt.Sprintf("only %d of %d join announcements arrived", got, expected)
+	}
+	if err := e.sleep(idleSettle); err != nil {
+		return r, err
+	}
+	after := e.sample()
+	e.fillProcess(&r, before, after, 0)
+	r.Held -= int(ended.Load())
+	r.Errors += int(ended.Load())
+	if r.Process {
+		m, err := memoryOf(e.target.pid)
+		if err != nil {
+			return r, err
+		}
+		r.ServerPeakRSS = m.peak
+		if r.Held > 0 {
+			r.RSSPerConn = float64(m.rss-base.rss) / float64(r.Held)
+		}
+	}
+	return r, nil
+}

@@ -1,0 +1,202 @@
+// Command bench is teahouse's load generator: it measures what users feel
+// (delivery rate, latency, loss) and what operators pay (server CPU per
+// delivery, memory per connection), optionally side by side with a plain
+// goroutine-per-connection Go server in the same run.
+//
+// With no -addr it builds ./server, starts it on a free loopback port with
+// the flood limit off, runs the suite and prints a table:
+//
+//	go run ./bench                     # teahouse, default suite (about a minute)
+//	go run ./bench -vs stdlib -runs 3  # teahouse and the reference, medians, ratios
+//	go run ./bench -addr 127.0.0.1:6666 -server-pid 1234
+//
+// It only targets loopback, bounds every phase in time, raises its own fd
+// limit, and spreads connections over 127.0.0.x source addresses.
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// scenarioNames are the scenarios in suite order.
+var scenarioNames = []string{"fanout", "chat", "idle", "churn"}
+
+// config is everything the flags set.
+type config struct {
+	addr      string
+	serverPID int
+	server    string
+	vs        string
+	scenarios []string
+	runs      int
+	json      bool
+	// serverOutput passes started servers' output through to stderr.
+	serverOutput bool
+	timeout      time.Duration
+	pinServer    []int
+	pinLoad      []int
+
+	fanout trafficConfig
+	chat   trafficConfig
+	idle   int
+	churn  churnConfig
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+// parseFlags reads the command line into a config.
+func parseFlags(args []string, stderr io.Writer) (config, error) {
+	var c config
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, "usage: go run ./bench [flags]\n\n"+
+			"Runs load scenarios against a teahouse server (built from ./server and started\n"+
+			"on a free loopback port unless -addr is given) and prints what it measured.\n\n")
+		fs.PrintDefaults()
+	}
+	fs.StringVar(&c.addr, "addr", "", "target a running server at this loopback `host:port` instead of starting one")
+	fs.IntVar(&c.serverPID, "server-pid", 0, "with -addr, the server's `pid`, for its CPU, memory and fd figures")
+	fs.StringVar(&c.server, "server", "teahouse", "without -addr, the server to build and start: teahouse (./server) or stdlib (./bench/stdlib)")
+	fs.StringVar(&c.vs, "vs", "", "also run every scenario against this reference server, alternating, and print ratios: stdlib")
+	scen := fs.String("scenarios", strings.Join(scenarioNames, ","), "comma-separated `list` of scenarios to run: fanout, chat, idle, churn")
+	fs.IntVar(&c.runs, "runs", 1, "runs of each scenario per server; figures are medians, loss the worst run")
+	fs.BoolVar(&c.json, "json", false, "print one JSON object per scenario instead of the table")
+	fs.BoolVar(&c.serverOutput, "server-output", false, "show started servers' own output as it comes (otherwise only its end, after a failure)")
+	fs.DurationVar(&c.timeout, "timeout", 15*time.Minute, "stop everything after this long")
+	pinServer := fs.String("pin-server", "", "pin started servers to this CPU `list`, e.g. 1 or 0-1")
+	pinLoad := fs.String("pin-load", "", "pin the load generator to this CPU `list`, e.g. 0")
+
+	warmup := fs.Duration("warmup", 2*time.Second, "fanout and chat: load before the measured window")
+	measure := fs.Duration("duration", 5*time.Second, "fanout and chat: the measured window")
+	payload := fs.Int("payload", 16, "fanout and chat: padding `bytes` added to each line")
+	fs.IntVar(&c.fanout.Clients, "fanout-clients", 1000, "fanout: clients in the room")
+	fs.IntVar(&c.fanout.Senders, "fanout-senders", 10, "fanout: how many of them send")
+	fs.IntVar(&c.fanout.Window, "fanout-window", 8, "fanout: lines each sender may have in flight, unacknowledged")
+	fs.Float64Var(&c.fanout.Rate, "fanout-rate", 0, "fanout: lines per second per sender instead of the window; 0: window")
+	fs.IntVar(&c.chat.Clients, "chat-clients", 1000, "chat: clients in the room")
+	fs.IntVar(&c.chat.Senders, "chat-senders", 100, "chat: how many of them send")
+	fs.Float64Var(&c.chat.Rate, "chat-rate", 10, "chat: lines per second per sender")
+	fs.IntVar(&c.idle, "idle-clients", 2000, "idle: logged-in idle connections to hold (every join is announced to\nthe room, so n logins cost the server n(n+1)/2 deliveries: 10000 takes a while)")
+	fs.IntVar(&c.churn.Cycles, "churn-cycles", 30000, "churn: connect-login-say-quit cycles")
+	fs.IntVar(&c.churn.Concurrency, "churn-concurrency", 64, "churn: cycles at once")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if c.addr != "" {
+		if _, err := loopbackTarget(c.addr); err != nil {
+			return c, fmt.Errorf("-addr: %w", err)
+		}
+	}
+	for _, s := range strings.Split(*scen, ",") {
+		if s = strings.TrimSpace(s); !slices.Contains(scenarioNames, s) {
+			return c, fmt.Errorf("unknown scenario %q (have %s)", s, strings.Join(scenarioNames, ", "))
+		}
+		c.scenarios = append(c.scenarios, s)
+	}
+	if _, ok := serverPackages[c.server]; !ok || (c.vs != "" && serverPackages[c.vs] == "") {
+		return c, fmt.Errorf("servers are teahouse or stdlib")
+	}
+	if c.runs < 1 || c.fanout.Window < 1 || *payload < 0 {
+		return c, fmt.Errorf("-runs and -fanout-window must be at least 1, -payload at least 0")
+	}
+	if c.chat.Rate <= 0 {
+		return c, fmt.Errorf("-chat-rate must be above 0")
+	}
+	for _, t := range []*trafficConfig{&c.fanout, &c.chat} {
+		t.Warmup, t.Measure, t.Payload = *warmup, *measure, *payload
+	}
+	c.chat.Window = c.fanout.Window
+	var err error
+	if *pinServer != "" {
+		if c.pinServer, err = parseCPUList(*pinServer); err != nil {
+			return c, err
+		}
+	}
+	if *pinLoad != "" {
+		if c.pinLoad, err = parseCPUList(*pinLoad); err != nil {
+			return c, err
+		}
+	}
+	return c, nil
+}
+
+// run is the whole program; main only wires it to the process.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	c, err := parseFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	stderr = &lockedWriter{w: stderr}
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	if _, err := raiseFileLimit(); err != nil {
+		return fmt.Errorf("raise fd limit: %w", err)
+	}
+	if len(c.pinLoad) > 0 {
+		if err := pin(selfPID, c.pinLoad); err != nil {
+			return err
+		}
+		runtime.GOMAXPROCS(len(c.pinLoad))
+	}
+
+	s, err := newSuite(ctx, c, stderr)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	failed := false
+	for _, name := range c.scenarios {
+		rep := s.runScenario(name)
+		failed = failed || len(rep.Errors) > 0
+		if c.json {
+			if err := writeJSON(stdout, rep); err != nil {
+				return err
+			}
+		} else {
+			writeTable(stdout, rep)
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+	}
+	if failed {
+		return errors.New("some scenario runs failed")
+	}
+	return nil
+}
+
+// randomTag returns a short random nickname prefix.
+func randomTag() string {
+	const letters = "abcdefghijklmnopqrstuvwxyz"
+	b := make([]byte, 4)
+	rand.Read(b)
+	for i := range b {
+		b[i] = letters[int(b[i])%len(letters)]
+	}
+	return string(b)
+}

@@ -1,0 +1,142 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os/exec"
+	"slices"
+	"testing"
+	"time"
+)
+
+// smokeTimeout bounds one smoke run; it usually takes a few seconds.
+const smokeTimeout = 90 * time.Second
+
+// smokeArgs is a suite small enough for CI: about 50 clients per scenario.
+var smokeArgs = []string{
+	"-json",
+	"-warmup", "200ms", "-duration", "1s",
+	"-fanout-clients", "50", "-fanout-senders", "5", "-fanout-window", "4",
+	"-chat-clients", "50", "-chat-senders", "10", "-chat-rate", "20",
+	"-idle-clients", "50",
+	"-churn-cycles", "300", "-churn-concurrency", "8",
+}
+
+func TestSmokeAgainstReference(t *testing.T) {
+	smoke(t, "stdlib")
+}
+
+func TestSmokeAgainstTeahouse(t *testing.T) {
+	root, err := moduleRoot(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	build := exec.Command("go", "build", "-o", t.TempDir()+"/teahouse", "./server")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Skipf("./server does not build yet, so there is no teahouse to smoke-test: %v\n%s", err, out)
+	}
+	smoke(t, "teahouse")
+}
+
+// smoke runs the whole suite, small, against server, and checks what must
+// hold whatever the machine: well-formed JSON, one report per scenario, no
+// loss, no errors, and the fd count back at its start after churn.
+// Performance figures are never checked.
+func smoke(t *testing.T, server string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), smokeTimeout)
+	defer cancel()
+	var stdout, stderr bytes.Buffer
+	err := run(ctx, append([]string{"-server", server}, smokeArgs...), &stdout, &stderr)
+	if err != nil {
+		t.Fatalf("run: %v\nstdout:\n%s\nstderr:\n%s", err, &stdout, &stderr)
+	}
+	reports := decodeReports(t, stdout.Bytes())
+
+	var names []string
+	for _, rep := range reports {
+		names = append(names, rep.Scenario)
+	}
+	if !slices.Equal(names, scenarioNames) {
+		t.Fatalf("reports for %v, want one each for %v", names, scenarioNames)
+	}
+
+	checks := []struct {
+		name     string
+		scenario string // "" for every scenario
+		check    func(r result) error
+	}{
+		{"every scenario ran without errors", "", func(r result) error {
+			return expect(r.Errors == 0, "%d errors: %s", r.Errors, r.Note)
+		}},
+		{"every scenario has the server's process figures", "", func(r result) error {
+			return expect(r.Process, "no process figures")
+		}},
+		{"fanout delivers every line to every other client", "fanout", noLoss},
+		{"chat delivers every line to every other client", "chat", noLoss},
+		{"chat measures latency", "chat", func(r result) error {
+			return expect(r.Latency != nil && r.Latency.P50 > 0, "latency %+v", r.Latency)
+		}},
+		{"idle holds every connection", "idle", func(r result) error {
+			return expect(r.Held == 50 && r.RSSPerConn != 0, "held %d, %.0f bytes each", r.Held, r.RSSPerConn)
+		}},
+		{"churn completes every cycle", "churn", func(r result) error {
+			return expect(r.Cycles == 300, "%d cycles", r.Cycles)
+		}},
+		{"churn leaves the fd count where it started", "churn", func(r result) error {
+			return expect(r.FDReturned && r.FDEnd <= r.FDStart, "fds %d -> %d", r.FDStart, r.FDEnd)
+		}},
+	}
+	for _, c := range checks {
+		t.Run(c.name, func(t *testing.T) {
+			for _, rep := range reports {
+				if c.scenario != "" && rep.Scenario != c.scenario {
+					continue
+				}
+				if len(rep.Errors) > 0 || len(rep.Results) != 1 {
+					t.Fatalf("%s: errors %q, %d results", rep.Scenario, rep.Errors, len(rep.Results))
+				}
+				if err := c.check(rep.Results[0]); err != nil {
+					t.Errorf("%s against %s: %v", rep.Scenario, server, err)
+				}
+			}
+		})
+	}
+}
+
+// noLoss checks that everything sent arrived, once.
+func noLoss(r result) error {
+	return expect(r.Sent > 0 && r.Lost == 0 && r.Delivered == r.Expected &&
+		r.DroppedClients == 0 && r.OutOfOrder == 0,
+		"sent %d, expected %d, delivered %d, lost %d, dropped %d clients, %d out of order",
+		r.Sent, r.Expected, r.Delivered, r.Lost, r.DroppedClients, r.OutOfOrder)
+}
+
+// expect returns an error made of format and args unless ok.
+func expect(ok bool, format string, args ...any) error {
+	if ok {
+		return nil
+	}
+	return fmt.Errorf(format, args...)
+}
+
+// decodeReports parses one JSON object per line, strictly.
+func decodeReports(t *testing.T, out []byte) []scenarioReport {
+	t.Helper()
+	var reps []scenarioReport
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		dec := json.NewDecoder(bytes.NewReader(sc.Bytes()))
+		dec.DisallowUnknownFields()
+		var rep scenarioReport
+		if err := dec.Decode(&rep); err != nil {
+			t.Fatalf("line %q is not a scenario report: %v", sc.Text(), err)
+		}
+		reps = append(reps, rep)
+	}
+	return reps
+}
