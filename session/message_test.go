@@ -376,3 +376,74 @@ func TestAutoCharset(t *testing.T) {
 		expectLines(t, "the newcomer", u.gotGBK(), []string{switched, "-> hello 小明! /help lists the commands", "*** 小明 joined #lobby"})
 	})
 }
+
+// TestInputIsCleaned checks what the room gets from lines with controls,
+// escapes and telnet commands in them.
+func TestInputIsCleaned(t *testing.T) {
+	tests := []struct {
+		name string
+		in   []byte
+		room []string
+	}{
+		{"colour escapes are removed", []byte("\x1b[31mred\x1b[0m alert"), []string{"alice: red alert"}},
+		{"a screen-clearing escape alone says nothing", []byte("\x1b[2J\x1b[H"), nil},
+		{"a tab becomes a space", []byte("tab\there"), []string{"alice: tab here"}},
+		{"a bell is removed", []byte("ding\x07"), []string{"alice: ding"}},
+		{"a bidi override is removed", []byte("\u202Egnp.exe"), []string{"alice: gnp.exe"}},
+		{"a line of spaces says nothing", []byte("   \t "), nil},
+		{"spaces around the text are trimmed", []byte("   hi   "), []string{"alice: hi"}},
+		{"a telnet command inside a line is removed", []byte{'h', 'e', telnetIAC, 241, 'l', 'l', 'o'}, []string{"alice: hello"}},
+		{"an escaped 0xFF is a data byte, invalid UTF-8 and not GBK", []byte{'a', telnetIAC, telnetIAC, 'b'}, []string{"alice: a\ufffdb"}},
+		{"escapes are removed from commands too", []byte("/me \x1b[5mblinks"), []string{"* alice blinks"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t)
+			us := h.logins("alice", "bob")
+			us[0].sendBytes(append(tt.in, '\r', '\n'))
+			expectLines(t, "bob", us[1].got(), tt.room)
+			expectLines(t, "alice", us[0].got(), nil)
+		})
+	}
+	t.Run("a nickname typed with escapes logs in cleaned", func(t *testing.T) {
+		h := newHarness(t)
+		u := h.connect()
+		u.sendBytes([]byte("\x1b[1malice\x1b[0m\r\n"))
+		if u.s.Nick() != "alice" {
+			t.Errorf("logged in as %q, want alice", u.s.Nick())
+		}
+	})
+}
+
+// TestTelnetRefusals checks that option requests are answered on the
+// session's connection, once per option, even before login.
+func TestTelnetRefusals(t *testing.T) {
+	const echo, timingMark = 1, telnetTimingMark
+	tests := []struct {
+		name string
+		in   []byte
+		want []byte
+	}{
+		{"DO ECHO is refused with WONT ECHO", []byte{telnetIAC, telnetDO, echo}, []byte{telnetIAC, telnetWONT, echo}},
+		{"WILL ECHO is refused with DONT ECHO", []byte{telnetIAC, telnetWILL, echo}, []byte{telnetIAC, telnetDONT, echo}},
+		{"DO ECHO twice is refused once", []byte{telnetIAC, telnetDO, echo, telnetIAC, telnetDO, echo}, []byte{telnetIAC, telnetWONT, echo}},
+		{"Ctrl-C's TIMING-MARK is refused every time",
+			[]byte{telnetIAC, 244, telnetIAC, telnetDO, timingMark, telnetIAC, 244, telnetIAC, telnetDO, timingMark},
+			[]byte{telnetIAC, telnetWONT, timingMark, telnetIAC, telnetWONT, timingMark}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t)
+			u := h.connect()
+			u.sendBytes(tt.in)
+			if got := string(u.conn.out); got != string(tt.want) {
+				t.Errorf("the connection got % x, want % x", got, tt.want)
+			}
+			u.conn.lines()
+			u.send("alice")
+			if u.s.phase != phaseChat {
+				t.Errorf("the session cannot log in after the negotiation: %q", u.got())
+			}
+		})
+	}
+}

@@ -15,9 +15,15 @@ type recorder struct {
 	fail     bool // Write fails, as on a dead connection
 	onWrite  func()
 	closes   int // how many times Close was called
+	writes   int // how many times Write was called
+	late     int // writes after Close: output that would be lost
 }
 
 func (r *recorder) Write(p []byte) error {
+	r.writes++
+	if r.closes > 0 {
+		r.late++
+	}
 	if r.onWrite != nil {
 		r.onWrite()
 	}
@@ -184,4 +190,42 @@ func quoteAll(lines []string) []string {
 		out = []string{"(nothing)"}
 	}
 	return out
+}
+
+// checkIndexes fails the test unless the table's indexes agree with each
+// other: positions stored in sessions, room membership, the nickname index
+// and the Online and Rooms counters.
+func (h *harness) checkIndexes(t *testing.T) {
+	t.Helper()
+	tb := h.table
+	chatting := 0
+	for i, s := range tb.sessions {
+		if s.tableIdx != i {
+			t.Errorf("session %q at %d thinks it is at %d", s.nick, i, s.tableIdx)
+		}
+		if s.phase == phaseChat {
+			chatting++
+			if tb.nicks[s.key] != s {
+				t.Errorf("session %q is chatting but not in the nickname index", s.nick)
+			}
+		}
+	}
+	if len(tb.nicks) != chatting || tb.stats.Online.Load() != int64(chatting) {
+		t.Errorf("%d chatting, %d nicknames, Online %d", chatting, len(tb.nicks), tb.stats.Online.Load())
+	}
+	members := 0
+	for key, r := range tb.rooms {
+		if r.key != key || (r.Len() == 0 && r != tb.lobby) {
+			t.Errorf("room %q under key %q with %d members", r.name, key, r.Len())
+		}
+		for i, s := range r.members {
+			if s.room != r || s.roomIdx != i || s.phase != phaseChat {
+				t.Errorf("%q at %d in #%s thinks it is at %d in %v (phase %d)", s.nick, i, r.name, s.roomIdx, s.room, s.phase)
+			}
+		}
+		members += r.Len()
+	}
+	if members != chatting || tb.stats.Rooms.Load() != int64(len(tb.rooms)) {
+		t.Errorf("%d room members for %d chatting; Rooms %d for %d rooms", members, chatting, tb.stats.Rooms.Load(), len(tb.rooms))
+	}
 }

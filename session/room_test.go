@@ -249,3 +249,58 @@ func TestLongListsAreCut(t *testing.T) {
 		t.Errorf("/who = %q, want it to start %q and end %q", got[0], want, tail)
 	}
 }
+
+// TestChurnKeepsIndexesConsistent moves, renames and drops users in an
+// awkward order and checks every index after each step.
+func TestChurnKeepsIndexesConsistent(t *testing.T) {
+	h := newHarness(t, func(c *Config) { c.Rate = 0 })
+	var us []*user
+	for i := range 12 {
+		us = append(us, h.login(fmt.Sprintf("u%d", i)))
+	}
+	lurker := h.connect()
+	steps := []struct {
+		name string
+		do   func()
+	}{
+		{"a third of the users join #a", func() {
+			for i := 0; i < 12; i += 3 {
+				us[i].send("/join a")
+			}
+		}},
+		{"others join #b from the middle out", func() {
+			for _, i := range []int{7, 4, 10, 1} {
+				us[i].send("/join b")
+			}
+		}},
+		{"the first member of #a quits", func() { us[0].send("/quit") }},
+		{"the last user to log in loses the connection", func() { us[11].closed(ReasonEOF) }},
+		{"the quitter's connection closes", func() { us[0].closed(ReasonEOF) }},
+		{"someone renames in #b", func() { us[4].send("/nick four") }},
+		{"#b's members go back to the lobby", func() {
+			for _, i := range []int{1, 10, 4, 7} {
+				us[i].send("/part")
+			}
+		}},
+		{"the lurker leaves before login", func() { lurker.closed(ReasonEOF) }},
+		{"someone is too slow", func() {
+			us[5].conn.buffered = 1 << 30
+			us[2].send("hello")
+		}},
+		{"the slow one's connection closes", func() { us[5].closed(ReasonTooSlow) }},
+		{"a newcomer takes a freed name", func() { us[0] = h.login("u0") }},
+		{"the server shuts down", func() { h.table.Shutdown() }},
+		{"every connection closes", func() {
+			for _, u := range us {
+				u.closed(ReasonShutdown)
+			}
+		}},
+	}
+	for _, st := range steps {
+		st.do()
+		t.Run("after "+st.name+" the indexes agree", func(t *testing.T) { h.checkIndexes(t) })
+	}
+	if h.table.Len() != 0 {
+		t.Errorf("%d sessions left after every connection closed", h.table.Len())
+	}
+}

@@ -341,3 +341,144 @@ func TestStats(t *testing.T) {
 	})
 	drain(alice, bob, carol)
 }
+
+// TestOutputEndsEveryLineWithCRLF checks the raw bytes of a busy session:
+// every line ends with CRLF, and no CR or LF appears anywhere else.
+func TestOutputEndsEveryLineWithCRLF(t *testing.T) {
+	for _, cs := range []string{"utf-8", "gbk"} {
+		t.Run("every "+cs+" line ends with CRLF", func(t *testing.T) {
+			h := newHarness(t, func(c *Config) { c.MOTD = []string{"motd"} })
+			c := &recorder{}
+			s := h.table.Open(c, "x")
+			u := &user{h: h, s: s, conn: c}
+			bob := h.login("bob")
+			for _, l := range []string{"/charset " + cs, "/ts on", "/help", "alice", "/echo on", "你好 😀", "/me waves",
+				"/who", "@bob hi", "/nick alicia", "/join games", "/bogus", "/quit"} {
+				u.send(l)
+				bob.send("hi alice")
+			}
+			raw := string(c.out)
+			if !strings.HasSuffix(raw, "\r\n") {
+				t.Fatalf("output does not end with CRLF: %q", raw[max(0, len(raw)-20):])
+			}
+			lines := strings.Split(strings.TrimSuffix(raw, "\r\n"), "\r\n")
+			if len(lines) < 30 {
+				t.Fatalf("only %d lines; the scenario did not run", len(lines))
+			}
+			for _, l := range lines {
+				if strings.ContainsAny(l, "\r\n") {
+					t.Errorf("a bare CR or LF inside a line: %q", l)
+				}
+			}
+		})
+	}
+}
+
+// TestOneWritePerEntryPoint checks that a session gets one Conn.Write for
+// everything one entry point produced for it, however many lines.
+func TestOneWritePerEntryPoint(t *testing.T) {
+	tests := []struct {
+		name   string
+		packet string
+		bob    int // lines bob gets
+	}{
+		{"five chat lines in one packet are one write", "a\r\nb\r\nc\r\nd\r\ne\r\n", 5},
+		{"a room change is one write for the room it left", "/join games\r\n", 1},
+		{"a line that produces nothing for bob writes nothing", "/help\r\n", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t)
+			us := h.logins("alice", "bob")
+			alice, bob := us[0], us[1]
+			aw, bw := alice.conn.writes, bob.conn.writes
+			alice.sendBytes([]byte(tt.packet))
+			if got := len(bob.got()); got != tt.bob {
+				t.Fatalf("bob got %d lines, want %d", got, tt.bob)
+			}
+			wantB := 0
+			if tt.bob > 0 {
+				wantB = 1
+			}
+			if bob.conn.writes-bw != wantB {
+				t.Errorf("bob's writes went up by %d, want %d", bob.conn.writes-bw, wantB)
+			}
+			if len(alice.got()) > 0 && alice.conn.writes-aw != 1 {
+				t.Errorf("alice's writes went up by %d, want 1", alice.conn.writes-aw)
+			}
+		})
+	}
+}
+
+// TestCloseComesAfterTheLastLine checks that whenever the table closes a
+// connection, the line that says why was written first and nothing after.
+func TestCloseComesAfterTheLastLine(t *testing.T) {
+	tests := []struct {
+		name   string
+		mod    func(*Config)
+		do     func(h *harness, u *user)
+		last   string
+		reason CloseReason
+	}{
+		{"quit writes goodbye then closes", nil,
+			func(h *harness, u *user) { u.send("/quit") }, "-> goodbye, alice", ReasonQuit},
+		{"an idle timeout writes the notice then closes", func(c *Config) { c.Idle = time.Minute },
+			func(h *harness, u *user) { h.clock.advance(2 * time.Minute); h.table.Tick() },
+			"-> idle for more than 1m0s: disconnecting", ReasonIdle},
+		{"shutdown writes the notice then closes", nil,
+			func(h *harness, u *user) { h.table.Shutdown() }, "*** server shutting down", ReasonShutdown},
+		{"a slow reader gets the line that was pending, then is closed", func(c *Config) { c.MaxOut = 1 },
+			func(h *harness, u *user) { u.conn.buffered = 2; u.send("/look") }, "-> 1 in #lobby: alice", ReasonTooSlow},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var h *harness
+			if tt.mod != nil {
+				h = newHarness(t, tt.mod)
+			} else {
+				h = newHarness(t)
+			}
+			u := h.logins("alice")[0]
+			tt.do(h, u)
+			got := u.got()
+			if len(got) == 0 || got[len(got)-1] != tt.last {
+				t.Errorf("last line %q, want %q", got, tt.last)
+			}
+			if u.conn.closed != tt.reason || u.conn.closes != 1 || u.conn.late != 0 {
+				t.Errorf("closed %v %d times with %d writes after; want %v once, none after", u.conn.closed, u.conn.closes, u.conn.late, tt.reason)
+			}
+			u.send("more")
+			h.table.Tick()
+			h.table.Shutdown()
+			if u.conn.late != 0 || u.conn.closes != 1 {
+				t.Errorf("after more input, a Tick and a Shutdown: %d late writes, %d closes", u.conn.late, u.conn.closes)
+			}
+		})
+	}
+}
+
+// TestDefaultsMatchTheProtocol pins DefaultConfig to PROTOCOL.md's numbers.
+func TestDefaultsMatchTheProtocol(t *testing.T) {
+	c := DefaultConfig()
+	tests := []struct {
+		name      string
+		got, want any
+	}{
+		{"the server is called teahouse", c.Name, "teahouse"},
+		{"new sessions start in UTF-8", c.Charset, UTF8},
+		{"the charset is detected automatically", c.AutoCharset, true},
+		{"lines are at most 4096 bytes", c.MaxLine, 4096},
+		{"20 lines of history are replayed", c.History, 20},
+		{"the flood limit is 10 lines a second", c.Rate, 10.0},
+		{"the flood burst is 20 lines", c.Burst, 20},
+		{"a reader is too slow past 1 MiB", c.MaxOut, 1 << 20},
+		{"the idle timeout is off", c.Idle, time.Duration(0)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.got != tt.want {
+				t.Errorf("got %v, want %v", tt.got, tt.want)
+			}
+		})
+	}
+}
