@@ -1,5 +1,3 @@
-// Command teahouse is the chat server: go run ./server, then telnet
-// localhost 6666. See doc.go for how it is built and README.md for flags.
 package main
 
 import (

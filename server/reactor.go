@@ -200,6 +200,9 @@ func (r *reactor) OnClose(c gnet.Conn, err error) gnet.Action {
 	r.m.closed(k.reason)
 
 	attrs := []any{"remote", k.remote, "reason", k.reason.Label(), "duration", time.Since(k.since).Round(time.Millisecond)}
+	if k.sess != nil && k.sess.Nick() != "" {
+		attrs = append(attrs, "nick", k.sess.Nick())
+	}
 	if k.reason == session.ReasonTooSlow {
 		r.log.Warn("slow reader disconnected", append(attrs, "unsent_bytes", c.OutboundBuffered(), "max_out", r.opts.MaxOut)...)
 	} else {
