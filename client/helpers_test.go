@@ -207,6 +207,8 @@ func (fc *fakeConn) login(t *testing.T) string {
 	t.Helper()
 	fc.greet(t)
 	nick := fc.next(t)
+	// The real server greets a new name with a reply before the join line.
+	fc.send(t, "-> hello "+nick+"! /help lists the commands")
 	fc.send(t, "*** "+nick+" joined #lobby")
 	return nick
 }

@@ -36,6 +36,10 @@ const (
 	// loginWait is how long pipe mode waits for the server's answer to a
 	// nickname before sending the next line anyway.
 	loginWait = 5 * time.Second
+	// settleWait is how long a reply to a nickname may go without our join
+	// line following before pipe mode takes it for a refusal. The server
+	// sends its greeting reply and the join in one go, so this is generous.
+	settleWait = 500 * time.Millisecond
 	// maxServerLine is the longest server line the client frames. Far above
 	// anything our server sends; it only bounds memory against a wrong peer.
 	maxServerLine = 64 << 10

@@ -121,20 +121,24 @@ func (c *client) showEcho(echo string) {
 func (c *client) awaitLogin(ctx context.Context) (outcome, bool) {
 	t := time.NewTimer(loginWait)
 	defer t.Stop()
+	var settle <-chan time.Time // runs while a reply waits for a join that may follow
 	for {
 		nick, waiting, refusal, changed := c.room.loginState()
-		if nick != "" {
+		switch {
+		case nick != "":
 			return outcome{}, false
-		}
-		if !waiting {
-			if refusal != "" && c.opts.nick != "" {
-				c.leave()
-				return outcome{exitFail, fmt.Sprintf("nickname %q refused: %s", c.opts.nick, refusal)}, true
-			}
-			return outcome{}, false
+		case waiting:
+		case refusal == "":
+			return outcome{}, false // nothing asked, nothing to wait for
+		case settle == nil:
+			st := time.NewTimer(settleWait)
+			defer st.Stop()
+			settle = st.C
 		}
 		select {
 		case <-changed:
+		case <-settle:
+			return c.refused(refusal)
 		case <-c.done:
 			return c.ended(), true
 		case <-ctx.Done():
@@ -143,6 +147,16 @@ func (c *client) awaitLogin(ctx context.Context) (outcome, bool) {
 			return outcome{}, false // a slow server: carry on, the lines keep their order
 		}
 	}
+}
+
+// refused handles a nickname the server would not take: fatal for -nick,
+// for a script that sends its own attempts the next line is the next try.
+func (c *client) refused(reason string) (outcome, bool) {
+	if c.opts.nick == "" {
+		return outcome{}, false
+	}
+	c.leave()
+	return outcome{exitFail, fmt.Sprintf("nickname %q refused: %s", c.opts.nick, reason)}, true
 }
 
 // drain runs after stdin has ended.

@@ -30,7 +30,7 @@ func TestPipeModeChatsBothWaysAndQuits(t *testing.T) {
 	if code := p.exit(t); code != exitOK {
 		t.Fatalf("exit %d, want 0; stderr: %s", code, p.stderr.String())
 	}
-	want := strings.Join([]string{fakeWelcome, fakePrompt, "*** bot joined #lobby", "bot: hi there", "alice: hello bot", ""}, "\n")
+	want := strings.Join([]string{fakeWelcome, fakePrompt, "-> hello bot! /help lists the commands", "*** bot joined #lobby", "bot: hi there", "alice: hello bot", ""}, "\n")
 	if got := p.stdout.String(); got != want {
 		t.Errorf("stdout:\n%s\nwant:\n%s", got, want)
 	}
@@ -50,6 +50,12 @@ func TestPipeModeWaitsForTheJoinBeforeSendingChat(t *testing.T) {
 	select {
 	case l := <-fc.lines:
 		t.Fatalf("the client sent %q before it had joined", l)
+	case <-time.After(50 * time.Millisecond):
+	}
+	fc.send(t, "-> hello bot! /help lists the commands")
+	select {
+	case l := <-fc.lines:
+		t.Fatalf("the client sent %q after the greeting, before it had joined", l)
 	case <-time.After(50 * time.Millisecond):
 	}
 	fc.send(t, "*** bot joined #lobby")

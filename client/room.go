@@ -19,10 +19,13 @@ const (
 // keeps them apart.
 type room struct {
 	mu         sync.Mutex
-	nick       string        // our nickname once logged in; empty while logging in
-	candidate  string        // the nickname last asked for
-	pending    int           // nickname attempts not answered yet
-	refusal    string        // the server's reason for the last refused nickname
+	nick       string   // our nickname once logged in; empty while logging in
+	candidates []string // the nicknames asked for so far
+	pending    int      // nickname attempts not answered yet
+	// refusal is the last reply to a nickname attempt. It may yet be
+	// followed by our join: the server greets a new name with a reply
+	// ("-> hello bob!") before the join line.
+	refusal    string
 	serverEcho bool          // /echo on: the server sends our chat lines back
 	stamped    bool          // the last line had a timestamp: /timestamp on
 	changed    chan struct{} // closed and replaced whenever a login attempt is answered
@@ -38,7 +41,7 @@ func (r *room) outgoing(line string) string {
 	defer r.mu.Unlock()
 	if r.nick == "" {
 		if nick := nickAttempt(line); nick != "" {
-			r.candidate = nick
+			r.candidates = append(r.candidates, nick)
 			r.pending++
 		}
 		return ""
@@ -76,8 +79,8 @@ func (r *room) observe(m message) (joined, answered bool) {
 			// Matching the name matters: history replayed before our own
 			// join line can hold other people's joins.
 			who, _, ok := strings.Cut(m.text, joinedMark)
-			if ok && r.candidate != "" && foldNick(who) == foldNick(r.candidate) {
-				r.nick, r.pending, r.refusal = who, 0, ""
+			if ok && r.askedFor(who) {
+				r.nick, r.pending, r.refusal, r.candidates = who, 0, "", nil
 				return true, true
 			}
 		case kindReply:
@@ -95,6 +98,16 @@ func (r *room) observe(m message) (joined, answered bool) {
 		}
 	}
 	return false, false
+}
+
+// askedFor reports whether who is one of the nicknames we asked for.
+func (r *room) askedFor(who string) bool {
+	for _, c := range r.candidates {
+		if foldNick(c) == foldNick(who) {
+			return true
+		}
+	}
+	return false
 }
 
 // notify wakes everyone waiting for an answer to a nickname.

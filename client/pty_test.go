@@ -1,0 +1,192 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"reflect"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/creack/pty"
+	"golang.org/x/sys/unix"
+)
+
+// ptyColumns is the width of the test terminal.
+const ptyColumns = 80
+
+// ptySession is the client binary running on a pseudo-terminal.
+type ptySession struct {
+	cmd    *exec.Cmd
+	ptmx   *os.File // our side: what we type, what it draws
+	tty    *os.File // its side, kept open to read the terminal modes after it exits
+	screen *screenModel
+	exited chan error
+}
+
+// startPTY runs the client binary with args on a fresh pseudo-terminal.
+func startPTY(t *testing.T, args ...string) *ptySession {
+	t.Helper()
+	bin := clientBinary(t)
+	ptmx, tty, err := pty.Open()
+	if err != nil {
+		t.Skipf("no pseudo-terminals here: %v", err)
+	}
+	t.Cleanup(func() { ptmx.Close(); tty.Close() })
+	if err := pty.Setsize(ptmx, &pty.Winsize{Rows: 24, Cols: ptyColumns}); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), "NO_COLOR=1", "TERM=xterm")
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = tty, tty, tty
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	s := &ptySession{cmd: cmd, ptmx: ptmx, tty: tty, screen: newScreenModel(ptyColumns), exited: make(chan error, 1)}
+	t.Cleanup(func() { cmd.Process.Kill() })
+	go io.Copy(s.screen, ptmx) // ends when the pty is closed
+	go func() { s.exited <- cmd.Wait() }()
+	return s
+}
+
+// typeIn sends keystrokes to the client.
+func (s *ptySession) typeIn(t *testing.T, keys string) {
+	t.Helper()
+	if _, err := io.WriteString(s.ptmx, keys); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// waitRows polls until the screen's last rows are want and the cursor is in
+// column col.
+func (s *ptySession) waitRows(t *testing.T, col int, want ...string) {
+	t.Helper()
+	checkFor(t, testTimeout, pollEvery, func() error {
+		rows := s.screen.lines()
+		if len(rows) < len(want) || !reflect.DeepEqual(rows[len(rows)-len(want):], want) {
+			return fmt.Errorf("screen:\n%s\nwant it to end with:\n%s", s.screen, strings.Join(want, "\n"))
+		}
+		if x, _ := s.screen.cursor(); x != col {
+			return fmt.Errorf("cursor in column %d, want %d; screen:\n%s", x, col, s.screen)
+		}
+		return nil
+	})
+}
+
+// exitCode waits for the client to exit.
+func (s *ptySession) exitCode(t *testing.T) int {
+	t.Helper()
+	select {
+	case err := <-s.exited:
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return ee.ExitCode()
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return 0
+	case <-time.After(testTimeout):
+		t.Fatalf("the client did not exit; screen:\n%s", s.screen)
+		return -1
+	}
+}
+
+// wantCooked fails unless the terminal is back in its normal mode: line
+// editing and echo on, as the client found it.
+func (s *ptySession) wantCooked(t *testing.T) {
+	t.Helper()
+	tio, err := unix.IoctlGetTermios(int(s.tty.Fd()), unix.TCGETS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tio.Lflag&unix.ICANON == 0 || tio.Lflag&unix.ECHO == 0 {
+		t.Errorf("the terminal was left in raw mode (lflag %#x)", tio.Lflag)
+	}
+}
+
+func TestTerminalKeepsTheHalfTypedLineWhenALineArrives(t *testing.T) {
+	srv := startFakeServer(t)
+	s := startPTY(t, "-nick", "bob", srv.addr())
+	fc := srv.accept(t)
+	fc.login(t)
+	s.waitRows(t, 2, fakeWelcome, fakePrompt, "-> hello bob! /help lists the commands", "*** bob joined #lobby", ">")
+
+	half := "hello 世界 wor"
+	s.typeIn(t, half)
+	col := 2 + stringWidth(half)
+	s.waitRows(t, col, "*** bob joined #lobby", "> "+half)
+
+	fc.send(t, "alice: hi there", "carol: 喝茶吗？")
+	s.waitRows(t, col, "*** bob joined #lobby", "alice: hi there", "carol: 喝茶吗？", "> "+half)
+
+	s.typeIn(t, "ld\r")
+	fc.expect(t, half+"ld")
+	s.waitRows(t, 2, "carol: 喝茶吗？", "bob: "+half+"ld", ">")
+
+	s.typeIn(t, "/who\r")
+	fc.expect(t, "/who")
+	fc.send(t, "-> 3 online")
+	s.waitRows(t, 2, "bob: "+half+"ld", "> /who", "-> 3 online", ">")
+
+	s.typeIn(t, "\x03") // Ctrl-C
+	fc.quit(t)
+	if code := s.exitCode(t); code != exitOK {
+		t.Errorf("exit %d, want 0", code)
+	}
+	s.wantCooked(t)
+}
+
+func TestTerminalEndsCleanlyEveryWay(t *testing.T) {
+	tests := []struct {
+		name     string
+		end      func(t *testing.T, s *ptySession, fc *fakeConn)
+		wantCode int
+		wantLast string // last screen row
+	}{
+		{"Ctrl-D on an empty line leaves with /quit", func(t *testing.T, s *ptySession, fc *fakeConn) {
+			s.typeIn(t, "\x15\x04") // Ctrl-U empties the line first
+			fc.quit(t)
+		}, exitOK, "*** bob joined #lobby"},
+		{"the server closing is reported", func(t *testing.T, s *ptySession, fc *fakeConn) {
+			fc.send(t, "*** server shutting down")
+			fc.c.Close()
+		}, exitFail, "teahouse: connection to %s closed by server"},
+		{"SIGTERM leaves with /quit", func(t *testing.T, s *ptySession, fc *fakeConn) {
+			s.cmd.Process.Signal(syscall.SIGTERM)
+			fc.quit(t)
+		}, exitSignal + int(syscall.SIGTERM), "*** bob joined #lobby"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := startFakeServer(t)
+			s := startPTY(t, "-nick", "bob", srv.addr())
+			fc := srv.accept(t)
+			fc.login(t)
+			s.waitRows(t, 2, "*** bob joined #lobby", ">")
+			s.typeIn(t, "typed but not sent")
+			s.waitRows(t, 2+18, "> typed but not sent")
+			tt.end(t, s, fc)
+			if code := s.exitCode(t); code != tt.wantCode {
+				t.Errorf("exit %d, want %d", code, tt.wantCode)
+			}
+			last := tt.wantLast
+			if strings.Contains(last, "%s") {
+				last = fmt.Sprintf(last, srv.addr())
+			}
+			checkFor(t, testTimeout, pollEvery, func() error {
+				rows := s.screen.lines()
+				if rows[len(rows)-1] != last {
+					return fmt.Errorf("screen:\n%s\nwant the last row %q", s.screen, last)
+				}
+				return nil
+			})
+			s.wantCooked(t)
+		})
+	}
+}
