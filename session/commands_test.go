@@ -130,6 +130,8 @@ func TestCommands(t *testing.T) {
 			bob: []string{"alice: hi"}},
 		{name: "say without text shows its usage", line: "/say",
 			alice: []string{"-> usage: /say text"}},
+		{name: "bare say without text shows the say usage", line: "say",
+			alice: []string{"-> usage: /say text"}},
 		{name: "a double slash says the line with one slash", line: "//shrug",
 			bob: []string{"alice: /shrug"}},
 		{name: "login after login is just chat", line: "login bob",

@@ -50,6 +50,8 @@ func TestLogin(t *testing.T) {
 		{"the nickname keeps the case it was typed in", "Alice", "Alice"},
 		{"spaces around the nickname are trimmed", "  alice \t", "alice"},
 		{"a Chinese nickname logs in", "小明", "小明"},
+		{"a nickname that is a chat-only bare word logs in", "say", "say"},
+		{"a nickname that is a chat-only bare word in capitals logs in", "Say", "Say"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

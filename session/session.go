@@ -171,8 +171,10 @@ func (s *Session) handleLogin(line string) {
 	case line[0] == '/':
 		s.runCommand(line[1:])
 	default:
-		if c, args := bareCommand(line); c != nil {
-			s.run(c, args) // "say hi" before login: run says to log in first
+		// "say hi" before login is told to log in first (by run); a lone
+		// "say" is someone who wants to be called say.
+		if c, args := bareCommand(line); c != nil && (c.usableIn(s.phase) || args != "") {
+			s.run(c, args)
 			return
 		}
 		s.check(s.t.login(s, line))
