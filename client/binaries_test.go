@@ -13,6 +13,7 @@ import (
 // buildDir holds the binaries built for this test run.
 var buildDir string
 
+// TestMain gives the run a directory for built binaries and removes it after.
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "teahouse-client-test-")
 	if err != nil {

@@ -35,10 +35,12 @@ type dialError struct {
 	err  error
 }
 
+// Error is the one line shown on stderr.
 func (e *dialError) Error() string {
 	return fmt.Sprintf("cannot connect to %s: %s", e.addr, reason(e.err))
 }
 
+// Unwrap gives the network error, for errors.Is.
 func (e *dialError) Unwrap() error { return e.err }
 
 // dial connects to addr within dialTimeout.

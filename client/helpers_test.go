@@ -44,12 +44,14 @@ type syncBuffer struct {
 	b  bytes.Buffer
 }
 
+// Write appends p.
 func (s *syncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.Write(p)
 }
 
+// String is everything written so far.
 func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -137,9 +139,14 @@ func (fc *fakeConn) read() {
 // fakeSink hands framed lines to the test.
 type fakeSink struct{ lines chan<- string }
 
+// FoundTerminator passes a copy of the line on.
 func (s fakeSink) FoundTerminator(line []byte) { s.lines <- string(line) }
-func (s fakeSink) LineTooLong()                {}
-func (s fakeSink) TelnetReply([]byte)          {}
+
+// LineTooLong is ignored: the client never sends such lines in these tests.
+func (s fakeSink) LineTooLong() {}
+
+// TelnetReply is ignored: the client sends no telnet commands.
+func (s fakeSink) TelnetReply([]byte) {}
 
 // send writes lines as the server does, CRLF-ended.
 func (fc *fakeConn) send(t *testing.T, lines ...string) {

@@ -22,6 +22,7 @@ import (
 	"golang.org/x/term"
 )
 
+// main wires the real process to run: its signals, streams and exit status.
 func main() {
 	ctx, stop := watchSignals()
 	code := run(ctx, os.Args[1:], osStdio())
@@ -85,6 +86,7 @@ func run(ctx context.Context, args []string, s stdio) int {
 // signalled is the cause of a context cancelled by a signal.
 type signalled struct{ sig os.Signal }
 
+// Error names the signal.
 func (s signalled) Error() string { return "got " + s.sig.String() }
 
 // watchSignals returns a context cancelled, with a signalled cause, at the

@@ -59,6 +59,7 @@ type options struct {
 // usageError is a bad command line, which exits with status 2.
 type usageError struct{ msg string }
 
+// Error is the problem, without the usage text.
 func (e usageError) Error() string { return e.msg }
 
 // badUsage formats a usageError.

@@ -33,6 +33,7 @@ type lineQueue struct {
 	tooLong int
 }
 
+// FoundTerminator queues one stdin line.
 func (q *lineQueue) FoundTerminator(line []byte) {
 	// Input is taken as UTF-8, the encoding of every Linux terminal and
 	// script; bytes that are not become U+FFFD rather than garbage on the
@@ -40,7 +41,10 @@ func (q *lineQueue) FoundTerminator(line []byte) {
 	q.lines = append(q.lines, string(q.codec.Decode(nil, session.UTF8, line)))
 }
 
-func (q *lineQueue) LineTooLong()         { q.tooLong++ }
+// LineTooLong counts a line the server would refuse; it is not sent.
+func (q *lineQueue) LineTooLong() { q.tooLong++ }
+
+// TelnetReply is never called: stdin is framed with telnet off.
 func (q *lineQueue) TelnetReply(p []byte) {}
 
 // runPipe is line mode: every stdin line is sent; after stdin ends the
