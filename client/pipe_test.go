@@ -175,9 +175,9 @@ func TestPipeModeSpeaksGBK(t *testing.T) {
 	srv := startFakeServer(t)
 	p := startClient(t, "-nick", "bot", "-encoding", "gbk", srv.addr())
 	fc := srv.accept(t)
+	p.write(t, "你好，世界\n") // already waiting when the join comes
 	fc.login(t)
 	fc.expect(t, "/charset gbk") // said right after the join, before any chat
-	p.write(t, "你好，世界\n")
 	got := fc.next(t)
 	if want := gbk(t, "你好，世界"); got != want {
 		t.Fatalf("the client sent % x, want GBK % x", got, want)

@@ -29,6 +29,10 @@ type room struct {
 	serverEcho bool          // /echo on: the server sends our chat lines back
 	stamped    bool          // the last line had a timestamp: /timestamp on
 	changed    chan struct{} // closed and replaced whenever a login attempt is answered
+	// announced is set by notify once nick is set: waiters learn of the
+	// login only after the reader has reacted to it (sent /charset), so
+	// their lines follow that reaction on the wire.
+	announced bool
 }
 
 // newRoom returns the state of a session that has not logged in.
@@ -114,17 +118,22 @@ func (r *room) askedFor(who string) bool {
 func (r *room) notify() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.announced = r.nick != ""
 	close(r.changed)
 	r.changed = make(chan struct{})
 }
 
 // loginState is a snapshot for the waiting side: the nickname once logged
-// in, whether attempts are still unanswered, the last refusal, and a
+// in and announced by notify, whether attempts are still unanswered, the last refusal, and a
 // channel closed at the next answer.
 func (r *room) loginState() (nick string, waiting bool, refusal string, changed <-chan struct{}) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.nick, r.nick == "" && r.pending > 0, r.refusal, r.changed
+	if !r.announced {
+		// A join seen but not yet announced is still an answer to wait for.
+		return "", r.pending > 0 || r.nick != "", r.refusal, r.changed
+	}
+	return r.nick, false, r.refusal, r.changed
 }
 
 // me returns our nickname, or "" before login.
