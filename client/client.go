@@ -130,6 +130,18 @@ func (c *client) ended() outcome {
 	return outcome{exitFail, fmt.Sprintf("connection to %s lost: %s", c.link.addr, reason(c.readErr))}
 }
 
+// sendFailed is the outcome after a line could not be sent. The
+// connection is closed first: a write that timed out leaves it open, and
+// the reader would otherwise wait on it for ever.
+func (c *client) sendFailed(err error) outcome {
+	c.link.close()
+	<-c.done
+	if c.quitSent.Load() {
+		return outcome{code: exitOK}
+	}
+	return outcome{exitFail, fmt.Sprintf("connection to %s lost: %s", c.link.addr, reason(err))}
+}
+
 // leave ends the session politely: /quit unless already sent, then up to
 // quitWait for the server to flush and close, then close it ourselves.
 func (c *client) leave() {

@@ -106,8 +106,7 @@ func (c *client) sendScripted(ctx context.Context, line string) (outcome, bool) 
 		}
 	}
 	if err := c.say(line, c.showEcho); err != nil {
-		<-c.done // the reader sees the same broken connection
-		return c.ended(), true
+		return c.sendFailed(err), true
 	}
 	return outcome{}, false
 }

@@ -124,8 +124,8 @@ func (r *room) notify() {
 }
 
 // loginState is a snapshot for the waiting side: the nickname once logged
-// in and announced by notify, whether attempts are still unanswered, the last refusal, and a
-// channel closed at the next answer.
+// in and announced by notify, whether an answer is still to come, the last
+// refusal, and a channel closed at the next answer.
 func (r *room) loginState() (nick string, waiting bool, refusal string, changed <-chan struct{}) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -134,11 +134,4 @@ func (r *room) loginState() (nick string, waiting bool, refusal string, changed 
 		return "", r.pending > 0 || r.nick != "", r.refusal, r.changed
 	}
 	return r.nick, false, r.refusal, r.changed
-}
-
-// me returns our nickname, or "" before login.
-func (r *room) me() string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.nick
 }

@@ -34,7 +34,8 @@ func TestRoomFollowsLoginAndRenames(t *testing.T) {
 				r.outgoing(l)
 			}
 			feed(r, tt.server...)
-			if got := r.me(); got != tt.want {
+			r.notify()
+			if got, _, _, _ := r.loginState(); got != tt.want {
 				t.Errorf("nick %q, want %q", got, tt.want)
 			}
 		})

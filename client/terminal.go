@@ -85,8 +85,7 @@ func (c *client) keyboard(ctx context.Context, ed *editor, in io.Reader) outcome
 	}()
 	if c.opts.nick != "" {
 		if err := c.say(c.opts.nick, showNothing); err != nil {
-			<-c.done
-			return c.ended()
+			return c.sendFailed(err)
 		}
 	}
 	for {
@@ -103,8 +102,7 @@ func (c *client) keyboard(ctx context.Context, ed *editor, in io.Reader) outcome
 				ed.commit(echo)
 			})
 			if err != nil {
-				<-c.done // the reader sees the broken connection too
-				return c.ended()
+				return c.sendFailed(err)
 			}
 		case errors.Is(err, errInterrupt), errors.Is(err, io.EOF):
 			c.leave()
