@@ -83,8 +83,8 @@ flush's worth. The read buffer (64 KiB) is shared by the loop.
 
 Every session ends with one session.CloseReason: quit, eof, read_error,
 write_error, too_slow, idle, shutdown, or refused (turned away by
--max-clients or -max-per-ip before a session existed; loopback is exempt
-from the per-IP cap). The reason is the text of the leave announcement
+-max-clients or -max-per-ip before a session existed; -max-per-ip counts
+an IPv6 /64 as one address, and loopback is exempt). The reason is the text of the leave announcement
 ("*** alice left #lobby (too slow)"), the reason= of the close log line and
 the label of teahouse_closes_total. gnet's close error maps to eof (EOF, or
 a close nobody asked for), write_error (a failed write) or read_error (a

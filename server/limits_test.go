@@ -247,11 +247,14 @@ func TestManyConcurrentLogins(t *testing.T) {
 			}
 		}()
 	}
+	t0 := time.Now()
 	joined.Wait()
+	t.Logf("all %d joined after %v", n, time.Since(t0))
 	close(start)
 	s.wantMetric(t, "teahouse_users_online", n+1)
 	speaker.send("to all 500")
 	done.Wait()
+	t.Logf("broadcast received by all after %v", time.Since(t0))
 	close(errs)
 	for err := range errs {
 		t.Error(err)
@@ -332,4 +335,78 @@ func TestShutdownNoticeInProcess(t *testing.T) {
 	} else if !errors.Is(err, io.EOF) && !strings.Contains(err.Error(), "refused") {
 		t.Logf("dial after shutdown: %v", err)
 	}
+}
+
+func TestRemoteIPKey(t *testing.T) {
+	for _, tc := range []struct{ addr, want string }{
+		{"192.0.2.7:1234", "192.0.2.7"},
+		{"[::ffff:192.0.2.7]:1234", "192.0.2.7"},
+		{"[2001:db8:1:2:3:4:5:6]:1234", "2001:db8:1:2::"},
+		{"[::1]:1234", "::1"},
+	} {
+		a, err := net.ResolveTCPAddr("tcp", tc.addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := remoteIP(a).String(); got != tc.want {
+			t.Errorf("remoteIP(%s) = %s, want %s", tc.addr, got, tc.want)
+		}
+	}
+}
+
+// Peers that reset while a broadcast is being written to them: gnet closes
+// each inside the write (OnClose runs in the middle of the broadcast), and
+// the server carries on.
+func TestResetsDuringBroadcast(t *testing.T) {
+	s := startServer(t, func(o *Options) { o.Rate = 0; o.History = 0 })
+	watcher := login(t, s.addr, "watcher")
+	go func() { _, _ = io.Copy(io.Discard, watcher.c) }()
+	speaker := login(t, s.addr, "speaker")
+	go func() { _, _ = io.Copy(io.Discard, speaker.c) }()
+
+	const n = 50
+	victims := make([]*client, n)
+	for i := range victims {
+		victims[i] = login(t, s.addr, fmt.Sprintf("v%d", i))
+	}
+	stop := make(chan struct{})
+	talked := make(chan struct{})
+	go func() {
+		defer close(talked)
+		line := strings.Repeat("z", 200) + "\r\n"
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if _, err := io.WriteString(speaker.c, line); err != nil {
+				return
+			}
+		}
+	}()
+	for _, v := range victims {
+		_ = v.c.(*net.TCPConn).SetLinger(0)
+		_ = v.c.Close()
+	}
+	s.wantMetric(t, "teahouse_connections_open", 2)
+	close(stop)
+	<-talked
+	var closes float64
+	for _, r := range []string{"eof", "read_error", "write_error"} {
+		v, err := s.scrape(`teahouse_closes_total{reason="` + r + `"}`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		closes += v
+		t.Logf("closes %s: %v", r, v)
+	}
+	if closes != n {
+		t.Errorf("%v closes counted, want %d", closes, n)
+	}
+	s.wantMetric(t, "teahouse_users_online", 2)
+	// Still serving.
+	late := login(t, s.addr, "late")
+	late.send("/who")
+	late.expectPrefix("-> 3 online")
 }

@@ -107,7 +107,7 @@ func parseFlags(args []string, stdout io.Writer) (Options, error) {
 	fs.IntVar(&o.Burst, "burst", o.Burst, "`lines` a session may send at once before the rate applies")
 	fs.IntVar(&o.MaxOut, "max-out", o.MaxOut, "unsent output in `bytes` before a session is dropped as too slow (0 = off)")
 	fs.IntVar(&o.MaxClients, "max-clients", o.MaxClients, "connections at once (0 = no cap but the file descriptor limit)")
-	fs.IntVar(&o.MaxPerIP, "max-per-ip", o.MaxPerIP, "connections at once from one IP address; loopback is exempt (0 = off)")
+	fs.IntVar(&o.MaxPerIP, "max-per-ip", o.MaxPerIP, "connections at once from one IP address (IPv6: one /64); loopback is exempt (0 = off)")
 	fs.DurationVar(&o.Idle, "idle", o.Idle, "disconnect a session after this long without input, e.g. 30m (0 = off)")
 	fs.StringVar(&o.MOTDFile, "motd", o.MOTDFile, "`file` whose lines are sent after the welcome line (default none)")
 	fs.StringVar(&o.MetricsAddr, "metrics-addr", o.MetricsAddr, "serve Prometheus /metrics on this `address`, e.g. 127.0.0.1:9100 (empty = off)")

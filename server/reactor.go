@@ -290,12 +290,21 @@ func (r *reactor) checkDrained() {
 	}
 }
 
-// remoteIP returns the IP of a peer address, IPv4-mapped addresses unmapped.
+// remoteIP returns the -max-per-ip key of a peer address: the IPv4
+// address (IPv4-mapped ones unmapped), or the /64 an IPv6 address is in,
+// since one IPv6 host usually holds a whole /64.
 func remoteIP(a net.Addr) netip.Addr {
-	if ta, ok := a.(*net.TCPAddr); ok {
-		return ta.AddrPort().Addr().Unmap()
+	ta, ok := a.(*net.TCPAddr)
+	if !ok {
+		return netip.Addr{}
 	}
-	return netip.Addr{}
+	ip := ta.AddrPort().Addr().Unmap()
+	if ip.Is6() && !ip.IsLoopback() {
+		if p, err := ip.WithZone("").Prefix(64); err == nil {
+			return p.Addr()
+		}
+	}
+	return ip
 }
 
 func addrString(a net.Addr) string {
