@@ -25,11 +25,30 @@ type ptySession struct {
 	ptmx   *os.File // our side: what we type, what it draws
 	tty    *os.File // its side, kept open to read the terminal modes after it exits
 	screen *screenModel
+	raw    syncBuffer // every byte drawn, escape sequences and all
 	exited chan error
 }
 
-// startPTY runs the client binary with args on a fresh pseudo-terminal.
+// withoutNoColor drops NO_COLOR from env, so each test decides it.
+func withoutNoColor(env []string) []string {
+	var out []string
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, "NO_COLOR=") {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+// startPTY runs the client binary with args on a fresh pseudo-terminal,
+// without colours so the screen reads plainly.
 func startPTY(t *testing.T, args ...string) *ptySession {
+	t.Helper()
+	return startPTYEnv(t, []string{"NO_COLOR=1"}, args...)
+}
+
+// startPTYEnv is startPTY with env added to the client's environment.
+func startPTYEnv(t *testing.T, env []string, args ...string) *ptySession {
 	t.Helper()
 	bin := clientBinary(t)
 	ptmx, tty, err := pty.Open()
@@ -41,7 +60,7 @@ func startPTY(t *testing.T, args ...string) *ptySession {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(bin, args...)
-	cmd.Env = append(os.Environ(), "NO_COLOR=1", "TERM=xterm")
+	cmd.Env = append(append(withoutNoColor(os.Environ()), "TERM=xterm"), env...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = tty, tty, tty
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true}
 	if err := cmd.Start(); err != nil {
@@ -49,7 +68,7 @@ func startPTY(t *testing.T, args ...string) *ptySession {
 	}
 	s := &ptySession{cmd: cmd, ptmx: ptmx, tty: tty, screen: newScreenModel(ptyColumns), exited: make(chan error, 1)}
 	t.Cleanup(func() { cmd.Process.Kill() })
-	go io.Copy(s.screen, ptmx) // ends when the pty is closed
+	go io.Copy(io.MultiWriter(s.screen, &s.raw), ptmx) // ends when the pty is closed
 	go func() { s.exited <- cmd.Wait() }()
 	return s
 }
@@ -188,5 +207,56 @@ func TestTerminalEndsCleanlyEveryWay(t *testing.T) {
 			})
 			s.wantCooked(t)
 		})
+	}
+}
+
+func TestTerminalColoursFollowNoColor(t *testing.T) {
+	tests := []struct {
+		name string
+		env  []string
+		want string
+	}{
+		{"an announcement is yellow by default", nil, "\x1b[33m*** bob joined #lobby\x1b[0m"},
+		{"a nickname has its colour by default", nil, nickColour("alice") + "alice\x1b[0m: hi"},
+		{"NO_COLOR leaves announcements plain", []string{"NO_COLOR=1"}, "\r\x1b[K*** bob joined #lobby\r\n"},
+		{"NO_COLOR leaves nicknames plain", []string{"NO_COLOR=1"}, "\r\x1b[Kalice: hi\r\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := startFakeServer(t)
+			s := startPTYEnv(t, tt.env, "-nick", "bob", srv.addr())
+			fc := srv.accept(t)
+			fc.login(t)
+			fc.send(t, "alice: hi")
+			s.waitRows(t, 2, "*** bob joined #lobby", "alice: hi", ">")
+			if !strings.Contains(s.raw.String(), tt.want) {
+				t.Errorf("the terminal got no %q:\n%q", tt.want, s.raw.String())
+			}
+			s.typeIn(t, "\x03")
+			fc.quit(t)
+			s.exitCode(t)
+		})
+	}
+}
+
+func TestTerminalLetsTheUserRetryARefusedNick(t *testing.T) {
+	srv := startFakeServer(t)
+	s := startPTY(t, "-nick", "alice", srv.addr())
+	fc := srv.accept(t)
+	fc.greet(t)
+	fc.expect(t, "alice")
+	fc.send(t, "-> nickname is taken: alice is online; try another", fakePrompt)
+	s.waitRows(t, 2, "-> nickname is taken: alice is online; try another", fakePrompt, ">")
+	s.typeIn(t, "alicia\r")
+	fc.expect(t, "alicia")
+	fc.send(t, "*** alicia joined #lobby")
+	s.waitRows(t, 2, "> alicia", "*** alicia joined #lobby", ">")
+	s.typeIn(t, "hi\r")
+	fc.expect(t, "hi")
+	s.waitRows(t, 2, "*** alicia joined #lobby", "alicia: hi", ">")
+	s.typeIn(t, "\x04")
+	fc.quit(t)
+	if code := s.exitCode(t); code != exitOK {
+		t.Errorf("exit %d, want 0", code)
 	}
 }
