@@ -35,7 +35,8 @@ var errInterrupt = errors.New("interrupted")
 // Terminal (v0.37.0 and still v0.47.0) measures the cursor in runes, not
 // columns: after typing CJK its cursor moves and its erase-before-print
 // land in the wrong column, and an incoming line is printed over the half
-// typed one, the very garbling this client is meant to end.
+// typed one, the very garbling this client is meant to end (pinned by
+// xterm_test.go).
 //
 // The editor keeps the input on one screen row and scrolls it sideways when
 // it is longer than the row; so its only cursor arithmetic is columns
@@ -53,11 +54,10 @@ type editor struct {
 	promptWidth int
 	width       int // terminal columns
 
-	line      []rune
-	pos       int  // cursor, an index into line
-	scroll    int  // first rune of line shown
-	submitted bool // Enter was pressed; the line waits for commit
-	closed    bool // the terminal is being restored: print lines plainly
+	line   []rune
+	pos    int  // cursor, an index into line
+	scroll int  // first rune of line shown
+	closed bool // the terminal is being restored: print lines plainly
 
 	hist    []string // entered lines, oldest first
 	histIdx int      // -1: editing a new line; else an index from the newest
@@ -159,9 +159,9 @@ func (e *editor) handle(k key) (line string, err error, done bool) {
 		if len(e.line) == 0 {
 			return "", nil, false
 		}
+		// The line stays as it is, on screen and in e.line, until commit.
 		line = string(e.line)
 		e.remember(line)
-		e.submitted = true
 		return line, nil, true
 	case keyBackspace:
 		if e.pos > 0 {
@@ -269,7 +269,7 @@ func (e *editor) commit(shown string) {
 		e.buf = append(e.buf, shown...)
 		e.buf = append(e.buf, crlf...)
 	}
-	e.line, e.pos, e.scroll, e.submitted = e.line[:0], 0, 0, false
+	e.line, e.pos, e.scroll = e.line[:0], 0, 0
 	e.redraw()
 	e.flush()
 }

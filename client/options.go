@@ -78,8 +78,8 @@ stdout redirected it reads plain lines from stdin, for scripts:
   printf 'hi\n/quit\n' | client -nick bot
 
 Exit status: 0 after /quit, 1 when the server cannot be reached or closes
-the connection, 2 for a bad command line. Colours are used when stdout is
-a terminal and NO_COLOR is not set.
+the connection, 2 for a bad command line, 128+n after signal n. Colours
+are used when stdout is a terminal and NO_COLOR is not set.
 
 flags:
 `
