@@ -260,3 +260,22 @@ func TestTerminalLetsTheUserRetryARefusedNick(t *testing.T) {
 		t.Errorf("exit %d, want 0", code)
 	}
 }
+
+func TestTerminalRedrawsTheInputLineWhenResized(t *testing.T) {
+	srv := startFakeServer(t)
+	s := startPTY(t, "-nick", "bob", srv.addr())
+	fc := srv.accept(t)
+	fc.login(t)
+	s.waitRows(t, 2, "*** bob joined #lobby", ">")
+	long := strings.Repeat("0123456789", 10)
+	s.typeIn(t, long)
+	// 80 columns: the prompt, 77 columns of text, the last column kept free.
+	s.waitRows(t, ptyColumns-1, "> "+long[len(long)-77:])
+	if err := pty.Setsize(s.ptmx, &pty.Winsize{Rows: 24, Cols: 40}); err != nil {
+		t.Fatal(err)
+	}
+	s.waitRows(t, 40-1, "> "+long[len(long)-37:])
+	s.typeIn(t, "\x03")
+	fc.quit(t)
+	s.exitCode(t)
+}
