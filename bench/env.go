@@ -102,18 +102,20 @@ type snapshot struct {
 	wall      time.Time
 	serverCPU time.Duration
 	loadCPU   time.Duration
+	machine   time.Duration // busy CPU time of the whole machine
 	err       error
 }
 
 // sample takes a snapshot.
 func (e *env) sample() snapshot {
 	s := snapshot{wall: time.Now()}
-	var err1, err2 error
+	var err1, err2, err3 error
 	if e.target.pid > 0 {
 		s.serverCPU, err1 = cpuTime(e.target.pid)
 	}
 	s.loadCPU, err2 = cpuTime(selfPID)
-	s.err = errors.Join(err1, err2)
+	s.machine, err3 = machineBusy()
+	s.err = errors.Join(err1, err2, err3)
 	return s
 }
 
@@ -123,7 +125,18 @@ func (e *env) fillProcess(r *result, before, after snapshot, units float64) {
 	wall := after.wall.Sub(before.wall).Seconds()
 	load := (after.loadCPU - before.loadCPU).Seconds()
 	r.LoadCPUS, r.LoadCores = load, load/wall
-	if e.target.pid <= 0 || before.err != nil || after.err != nil {
+	if units > 0 {
+		r.LoadNsPerUnit = load * 1e9 / units
+	}
+	if before.err != nil || after.err != nil {
+		return
+	}
+	// What the machine did besides the server and the load generator:
+	// other processes competing for the cores, and when the server's pid
+	// is unknown, the server too.
+	other := after.machine - before.machine - (after.loadCPU - before.loadCPU) - (after.serverCPU - before.serverCPU)
+	r.OtherCores = max(0, other.Seconds()/wall)
+	if e.target.pid <= 0 {
 		return
 	}
 	r.Process = true

@@ -24,10 +24,13 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // scenarioNames are the scenarios in suite order.
@@ -42,6 +45,12 @@ type config struct {
 	scenarios []string
 	runs      int
 	json      bool
+	// awaitQuiet is how long to wait, before each run, for the machine to
+	// be quiet.
+	awaitQuiet time.Duration
+	// cpuProfile, when set, is where the load generator's own CPU
+	// profile goes.
+	cpuProfile string
 	// serverOutput passes started servers' output through to stderr.
 	serverOutput bool
 	timeout      time.Duration
@@ -83,6 +92,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	scen := fs.String("scenarios", strings.Join(scenarioNames, ","), "comma-separated `list` of scenarios to run: fanout, chat, idle, churn")
 	fs.IntVar(&c.runs, "runs", 1, "runs of each scenario per server; figures are medians, loss the worst run")
 	fs.BoolVar(&c.json, "json", false, "print one JSON object per scenario instead of the table")
+	fs.DurationVar(&c.awaitQuiet, "await-quiet", 0, "before each run, wait up to this long for the machine's other work to fall below 0.15 cores\n(on a shared machine; each result reports the other work seen as 'other cores')")
+	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write the load generator's own CPU profile (pprof) to this `file`")
 	fs.BoolVar(&c.serverOutput, "server-output", false, "show started servers' own output as it comes (otherwise only its end, after a failure)")
 	fs.DurationVar(&c.timeout, "timeout", 15*time.Minute, "stop everything after this long")
 	pinServer := fs.String("pin-server", "", "pin started servers to this CPU `list`, e.g. 1 or 0-1")
@@ -93,7 +104,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	payload := fs.Int("payload", 16, "fanout and chat: padding `bytes` added to each line")
 	fs.IntVar(&c.fanout.Clients, "fanout-clients", 1000, "fanout: clients in the room")
 	fs.IntVar(&c.fanout.Senders, "fanout-senders", 10, "fanout: how many of them send")
-	fs.IntVar(&c.fanout.Window, "fanout-window", 8, "fanout: lines each sender may have in flight, unacknowledged")
+	fs.IntVar(&c.fanout.Window, "fanout-window", 4, "fanout: lines each sender may have in flight, unacknowledged")
 	fs.Float64Var(&c.fanout.Rate, "fanout-rate", 0, "fanout: lines per second per sender instead of the window; 0: window")
 	fs.IntVar(&c.chat.Clients, "chat-clients", 1000, "chat: clients in the room")
 	fs.IntVar(&c.chat.Senders, "chat-senders", 100, "chat: how many of them send")
@@ -131,6 +142,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		t.Warmup, t.Measure, t.Payload = *warmup, *measure, *payload
 	}
 	c.chat.Window = c.fanout.Window
+	if err := c.checkBounds(); err != nil {
+		return c, err
+	}
 	var err error
 	if *pinServer != "" {
 		if c.pinServer, err = parseCPUList(*pinServer); err != nil {
@@ -164,11 +178,26 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		runtime.GOMAXPROCS(len(c.pinLoad))
 	}
 
+	if c.cpuProfile != "" {
+		f, err := os.Create(c.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+
 	s, err := newSuite(ctx, c, stderr)
 	if err != nil {
 		return err
 	}
 	defer s.close()
+	if !c.json {
+		fmt.Fprintf(stdout, "machine: %s\n", machineDescription())
+	}
 	failed := false
 	for _, name := range c.scenarios {
 		rep := s.runScenario(name)
@@ -199,4 +228,44 @@ func randomTag() string {
 		b[i] = letters[int(b[i])%len(letters)]
 	}
 	return string(b)
+}
+
+const (
+	// fdReserve is how many of the load generator's file descriptors are
+	// kept for things other than client connections.
+	fdReserve = 64
+
+	// maxChurnCycles and maxPhase bound what one invocation may ask for.
+	maxChurnCycles = 10_000_000
+	maxPhase       = 10 * time.Minute
+)
+
+// checkBounds refuses loads the load generator could not hold or that would
+// not end in reasonable time.
+func (c *config) checkBounds() error {
+	var lim unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
+		return err
+	}
+	maxConns := int(min(lim.Max, 1<<30)) - fdReserve
+	for _, n := range []struct {
+		flag string
+		v    int
+	}{
+		{"-fanout-clients", c.fanout.Clients},
+		{"-chat-clients", c.chat.Clients},
+		{"-idle-clients", c.idle},
+		{"-churn-concurrency", c.churn.Concurrency},
+	} {
+		if n.v < 1 || n.v > maxConns {
+			return fmt.Errorf("%s must be 1 to %d (the fd limit, %d, less %d)", n.flag, maxConns, lim.Max, fdReserve)
+		}
+	}
+	if c.churn.Cycles < 1 || c.churn.Cycles > maxChurnCycles {
+		return fmt.Errorf("-churn-cycles must be 1 to %d", maxChurnCycles)
+	}
+	if c.fanout.Warmup < 0 || c.fanout.Measure <= 0 || c.fanout.Warmup+c.fanout.Measure > maxPhase {
+		return fmt.Errorf("-warmup plus -duration must be above 0 and at most %s", maxPhase)
+	}
+	return nil
 }

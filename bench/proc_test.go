@@ -86,3 +86,11 @@ func seq(a, b int) []int {
 	}
 	return s
 }
+
+func TestParseMachineBusy(t *testing.T) {
+	stat := "cpu  100 5 50 1000 7 3 2 40 0 0\ncpu0 1 2 3 4 5 6 7 8 0 0\n"
+	got, err := parseMachineBusy([]byte(stat))
+	if want := 200 * time.Second / clockTicksPerSecond; err != nil || got != want {
+		t.Errorf("parseMachineBusy = %v, %v; want %v (user+nice+system+irq+softirq+steal)", got, err, want)
+	}
+}

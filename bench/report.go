@@ -21,9 +21,9 @@ type column struct {
 	process bool
 }
 
-// machineLoadColumn ends every table so a reader can see when the machine
-// was busy with more than the benchmark.
-var machineLoadColumn = column{"machine load", "", func(r result) float64 { return r.MachineLoad }, 0, false}
+// machineLoadColumn ends every table so a reader can see when other work
+// on the machine competed with the benchmark for the cores.
+var machineLoadColumn = column{"other cores", "", func(r result) float64 { return r.OtherCores }, 0, false}
 
 // trafficColumns are the fanout and chat tables.
 var trafficColumns = []column{
@@ -37,6 +37,7 @@ var trafficColumns = []column{
 	{"srv cores", "", func(r result) float64 { return r.ServerCores }, 0, true},
 	{"srv peak MB", "server_peak_rss", func(r result) float64 { return float64(r.ServerPeakRSS) / (1 << 20) }, -1, true},
 	{"load cores", "", func(r result) float64 { return r.LoadCores }, 0, false},
+	{"load ns/delivery", "", func(r result) float64 { return r.LoadNsPerUnit }, 0, false},
 	machineLoadColumn,
 }
 

@@ -48,6 +48,11 @@ type result struct {
 	FDReturned      bool    `json:"fd_returned,omitempty"`
 	LoadCPUS        float64 `json:"load_cpu_s"`
 	LoadCores       float64 `json:"load_cores"`
+	LoadNsPerUnit   float64 `json:"load_cpu_ns_per_unit,omitempty"`
+	// OtherCores is the CPU the rest of the machine used while this was
+	// measured, in cores: other processes competing for the 2 cores (and
+	// the server itself when its pid is unknown). Near 0 is a clean run.
+	OtherCores float64 `json:"other_cores"`
 	// MachineLoad is the 1-minute load average when the run started: on
 	// a shared 2-core machine, anything well above the benchmark's own
 	// processes means other work competed for the cores.

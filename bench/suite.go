@@ -5,6 +5,14 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
+)
+
+// quietCores is the most CPU, in cores, other work may use for the machine
+// to count as quiet; quietSample is how long it is watched for.
+const (
+	quietCores  = 0.15
+	quietSample = time.Second
 )
 
 // serverSlack is how many connections beyond a scenario's clients a started
@@ -98,6 +106,9 @@ func (s *suite) runScenario(name string) scenarioReport {
 // runOnce runs one scenario against one server, starting a fresh one when
 // the suite owns it so that each run's memory and fd figures are its own.
 func (s *suite) runOnce(name, srv string) (result, error) {
+	if s.cfg.awaitQuiet > 0 {
+		s.awaitQuiet()
+	}
 	t, err := s.targetFor(name, srv)
 	if err != nil {
 		return result{}, err
@@ -160,4 +171,29 @@ func (s *suite) targetFor(name, srv string) (*target, error) {
 		opt.output = s.log
 	}
 	return startServer(srv, s.bins[srv], opt)
+}
+
+// awaitQuiet waits until the machine's CPUs were busy less than quietCores
+// over a quietSample, or cfg.awaitQuiet has passed.
+func (s *suite) awaitQuiet() {
+	deadline := time.Now().Add(s.cfg.awaitQuiet)
+	for s.ctx.Err() == nil {
+		b0, err := machineBusy()
+		if err != nil {
+			return
+		}
+		time.Sleep(quietSample)
+		b1, err := machineBusy()
+		if err != nil {
+			return
+		}
+		busy := (b1 - b0).Seconds() / quietSample.Seconds()
+		if busy < quietCores {
+			return
+		}
+		if time.Now().After(deadline) {
+			fmt.Fprintf(s.log, "bench: the machine is still busy (%.2f cores); running anyway\n", busy)
+			return
+		}
+	}
 }
