@@ -196,3 +196,13 @@ func TestSIGINTWithoutClients(t *testing.T) {
 		t.Errorf("no JSON stop line in the logs:\n%s", p.logs)
 	}
 }
+
+func TestBusyPortIsAClearError(t *testing.T) {
+	s := startServer(t, nil)
+	o := testOptions()
+	o.Addr = s.addr
+	err := run(t.Context(), o, newLogger(o, io.Discard), nil)
+	if err == nil || !strings.Contains(err.Error(), "address already in use") {
+		t.Errorf("run on a busy port: %v", err)
+	}
+}

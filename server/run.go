@@ -29,6 +29,13 @@ func run(ctx context.Context, opts Options, log *slog.Logger, ready chan<- liste
 	if err != nil {
 		return err
 	}
+	// gnet reports a busy port as an unrelated setsockopt error, so try
+	// the address first for a message an operator can act on.
+	probe, err := net.Listen("tcp", opts.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	probe.Close()
 	opts.MaxClients = clampToFileLimit(opts.MaxClients, log)
 	r := newReactor(opts, cfg, log)
 
