@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -271,5 +272,36 @@ func TestChatTextNotLogged(t *testing.T) {
 		if !strings.Contains(logs, want) {
 			t.Errorf("logs lack %s:\n%s", want, logs)
 		}
+	}
+}
+
+func TestMetricsEndpoint(t *testing.T) {
+	s := startServer(t, nil)
+	bob := login(t, s.addr, "bob")
+	alice := login(t, s.addr, "alice")
+	alice.send("/join tea")
+	alice.expect("*** alice joined #tea")
+	bob.send("anyone?")
+	bob.barrier()
+
+	s.wantMetric(t, "teahouse_rooms", 2)
+	s.wantMetric(t, "teahouse_connections_open", 2)
+	s.wantMetric(t, "teahouse_connections_total", 2)
+	s.wantMetric(t, "teahouse_lines_in_total", 5) // two nicks, /join, a chat line, the barrier
+	for _, series := range []string{"teahouse_bytes_in_total", "teahouse_bytes_out_total", "teahouse_deliveries_total",
+		"go_goroutines", "process_open_fds"} {
+		checkFor(t, waitTime, 20*time.Millisecond, func() error {
+			v, err := s.scrape(series)
+			if err == nil && v <= 0 {
+				err = fmt.Errorf("%s = %v", series, v)
+			}
+			return err
+		})
+	}
+	for _, r := range []string{"quit", "eof", "read_error", "write_error", "too_slow", "idle", "shutdown", "refused"} {
+		s.wantMetric(t, `teahouse_closes_total{reason="`+r+`"}`, 0)
+	}
+	for _, r := range []string{"flood", "long_line", "slow_reader"} {
+		s.wantMetric(t, `teahouse_drops_total{reason="`+r+`"}`, 0)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
@@ -21,6 +22,22 @@ const (
 
 func main() {
 	os.Exit(realMain(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// handleSignals cancels the server on the first signal and calls exit on
+// the second.
+func handleSignals(sigs <-chan os.Signal, cancel func(), exit func(int), log *slog.Logger) {
+	s, ok := <-sigs
+	if !ok {
+		return
+	}
+	log.Info("signal received, shutting down (send it again to exit at once)", "signal", s.String())
+	cancel()
+	if s, ok = <-sigs; !ok {
+		return
+	}
+	log.Warn("second signal, exiting now", "signal", s.String())
+	exit(exitForced)
 }
 
 func realMain(args []string, stdout, stderr io.Writer) int {
@@ -40,14 +57,8 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 	defer cancel()
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
-	go func() {
-		s := <-sigs
-		log.Info("signal received, shutting down (send it again to exit at once)", "signal", s.String())
-		cancel()
-		s = <-sigs
-		log.Warn("second signal, exiting now", "signal", s.String())
-		os.Exit(exitForced)
-	}()
+	defer signal.Stop(sigs)
+	go handleSignals(sigs, cancel, os.Exit, log)
 
 	if err := run(ctx, opts, log, nil); err != nil {
 		log.Error("teahouse failed", "err", err)

@@ -206,3 +206,21 @@ func TestBusyPortIsAClearError(t *testing.T) {
 		t.Errorf("run on a busy port: %v", err)
 	}
 }
+
+func TestSecondSignalExitsAtOnce(t *testing.T) {
+	sigs := make(chan os.Signal, 2)
+	cancelled := make(chan struct{})
+	exited := make(chan int, 1)
+	go handleSignals(sigs, func() { close(cancelled) }, func(code int) { exited <- code }, newLogger(defaultOptions(), io.Discard))
+	sigs <- syscall.SIGTERM
+	<-cancelled
+	select {
+	case code := <-exited:
+		t.Fatalf("exit(%d) after one signal", code)
+	default:
+	}
+	sigs <- os.Interrupt
+	if code := <-exited; code != 1 {
+		t.Errorf("second signal: exit(%d), want 1", code)
+	}
+}
