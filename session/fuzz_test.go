@@ -11,6 +11,10 @@ import (
 // Seed corpora live in testdata/fuzz/<FuzzName>/; `go test` runs them as
 // regression tests and `go test -fuzz` starts from them.
 
+// maxFuzzInput bounds fuzz inputs: big ones find nothing a small one would
+// not, and minimizing them eats a short CI fuzz run's whole budget.
+const maxFuzzInput = 4096
+
 // FuzzFramer checks the framer on hostile input: the same lines whether the
 // input comes whole or split in two (as nats-server's FuzzParser does), no
 // terminator or IAC left in a line, nothing longer than the maximum, and a
@@ -56,6 +60,9 @@ func FuzzDecodeSanitize(f *testing.F) {
 	}
 	k := NewCodec()
 	f.Fuzz(func(t *testing.T, data []byte, gbk bool) {
+		if len(data) > maxFuzzInput {
+			return // a line is at most a few KiB; longer inputs only slow minimizing
+		}
 		c := UTF8
 		if gbk {
 			c = GBK
@@ -97,6 +104,9 @@ func FuzzSession(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) > maxFuzzInput {
+			return
+		}
 		h := newHarness(t, func(c *Config) { c.MaxLine = 64; c.Rate = 0 })
 		a := h.login("alice")
 		b := h.login("bob")
