@@ -101,7 +101,7 @@ func (r *reactor) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 	ip := remoteIP(c.RemoteAddr())
 	if why := r.admit(ip); why != "" {
 		c.SetContext(&conn{refused: true})
-		r.logRefusal(ip, why)
+		r.logRefusal(c.RemoteAddr(), why)
 		return session.ReplyLine(why), gnet.Close
 	}
 
@@ -137,13 +137,13 @@ func (r *reactor) admit(ip netip.Addr) string {
 
 // logRefusal warns about a refusal, at most once a second with a count of
 // the ones in between, so a connection storm cannot flood the log.
-func (r *reactor) logRefusal(ip netip.Addr, why string) {
+func (r *reactor) logRefusal(remote net.Addr, why string) {
 	now := time.Now()
 	if now.Sub(r.refusedAt) < time.Second {
 		r.refusedQuiet++
 		return
 	}
-	r.log.Warn("connection refused", "remote_ip", ip.String(), "why", why, "also_refused", r.refusedQuiet)
+	r.log.Warn("connection refused", "remote", addrString(remote), "why", why, "also_refused", r.refusedQuiet)
 	r.refusedAt, r.refusedQuiet = now, 0
 }
 
