@@ -41,7 +41,7 @@ func TestHelpListsEveryFlagWithDefault(t *testing.T) {
 			t.Errorf("-h does not list %s", f)
 		}
 	}
-	for _, d := range []string{`":6666"`, `"teahouse"`, `"auto"`, "4096", "1048576", "10000", "(default 16)", "(default 5s)", "0 = off"} {
+	for _, d := range []string{`":6666"`, `"teahouse"`, `"auto"`, "4096", "1048576", "10000", "(default 16)", "(default 5s)", "(default 0 = off)", "(default off)", "(default none)"} {
 		if !strings.Contains(help, d) {
 			t.Errorf("-h does not give the default %s", d)
 		}
