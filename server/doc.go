@@ -90,8 +90,10 @@ the label of teahouse_closes_total. gnet's close error maps to eof (EOF, or
 a close nobody asked for), write_error (a failed write) or read_error (a
 reset or other read failure).
 
-gnet stops accepting for good when accept fails with EMFILE, so
--max-clients is lowered at startup to fit the open-file limit.
+gnet stops accepting for good when accept fails with EMFILE, so new
+connections are also refused once the open-file limit (less a reserve) is
+reached; the limit is re-read every tick, as prlimit can raise it on a
+running process.
 
 # Shutdown
 

@@ -4,10 +4,12 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -124,8 +126,15 @@ func (p *proc) wait(t *testing.T) error {
 // startBinary runs the built server on a random port.
 func startBinary(t *testing.T, args ...string) *proc {
 	t.Helper()
+	return startBinaryCmd(t, func(bin string, args []string) *exec.Cmd { return exec.Command(bin, args...) }, args...)
+}
+
+// startBinaryCmd is startBinary with the command built by mk, e.g. to
+// wrap it in a shell.
+func startBinaryCmd(t *testing.T, mk func(bin string, args []string) *exec.Cmd, args ...string) *proc {
+	t.Helper()
 	bin := serverBinary(t)
-	cmd := exec.Command(bin, append([]string{"-addr", "127.0.0.1:0"}, args...)...)
+	cmd := mk(bin, append([]string{"-addr", "127.0.0.1:0"}, args...))
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -223,4 +232,29 @@ func TestSecondSignalExitsAtOnce(t *testing.T) {
 	if code := <-exited; code != 1 {
 		t.Errorf("second signal: exit(%d), want 1", code)
 	}
+}
+
+// With a low open-file limit, connections past it are refused like
+// -max-clients, instead of gnet's acceptor failing with EMFILE.
+func TestOpenFileLimitCapsConnections(t *testing.T) {
+	const nofile = 100 // fileCap = 100 - fdReserve = 36
+	p := startBinaryCmd(t, func(bin string, args []string) *exec.Cmd {
+		return exec.Command("/bin/sh", append([]string{"-c", `ulimit -n ` + strconv.Itoa(nofile) + ` && exec "$0" "$@"`, bin}, args...)...)
+	})
+	if !strings.Contains(p.logs.String(), "open-file limit caps connections") {
+		t.Errorf("no startup warning about the open-file cap:\n%s", p.logs)
+	}
+	capacity := nofile - fdReserve
+	for i := range capacity {
+		c := dial(t, p.addr)
+		c.name = fmt.Sprintf("c%d", i)
+		c.expect("Welcome to teahouse!")
+	}
+	over := dial(t, p.addr)
+	if lines := over.expectEOF(); len(lines) != 1 || !strings.HasPrefix(lines[0], "-> server full") {
+		t.Errorf("connection past the open-file cap got %q", lines)
+	}
+	// Still accepting after the refusal: the acceptor is alive.
+	over2 := dial(t, p.addr)
+	over2.expectEOF()
 }

@@ -33,6 +33,7 @@ type reactor struct {
 	conns        map[*conn]struct{}
 	perIP        map[netip.Addr]int
 	open         int
+	fileCap      int // connections the open-file limit allows (0: no limit), see fileCap
 	shuttingDown bool
 	drainedOnce  bool
 	refusedAt    time.Time // last refusal logged
@@ -57,6 +58,7 @@ func newReactor(opts Options, cfg session.Config, log *slog.Logger) *reactor {
 		log:     log,
 		m:       new(counters),
 		conns:   make(map[*conn]struct{}),
+		fileCap: fileCap(),
 		perIP:   make(map[netip.Addr]int),
 		booted:  make(chan struct{}),
 		drained: make(chan struct{}),
@@ -127,8 +129,9 @@ func (r *reactor) admit(ip netip.Addr) string {
 	switch {
 	case r.shuttingDown:
 		return "server shutting down, try again later"
-	case r.opts.MaxClients > 0 && r.open >= r.opts.MaxClients:
-		return fmt.Sprintf("server full (%d connections), try again later", r.opts.MaxClients)
+	case r.opts.MaxClients > 0 && r.open >= r.opts.MaxClients,
+		r.fileCap > 0 && r.open >= r.fileCap:
+		return "server full, try again later"
 	case r.opts.MaxPerIP > 0 && !ip.IsLoopback() && r.perIP[ip] >= r.opts.MaxPerIP:
 		return fmt.Sprintf("too many connections from your address (limit %d)", r.opts.MaxPerIP)
 	}
@@ -248,6 +251,7 @@ func (r *reactor) OnTick() (time.Duration, gnet.Action) {
 
 func (r *reactor) tick(context.Context) error {
 	r.tickPending.Store(false)
+	r.fileCap = fileCap()
 	if !r.shuttingDown {
 		r.table.Tick()
 	}

@@ -36,8 +36,11 @@ func run(ctx context.Context, opts Options, log *slog.Logger, ready chan<- liste
 		return fmt.Errorf("listen: %w", err)
 	}
 	probe.Close()
-	opts.MaxClients = clampToFileLimit(opts.MaxClients, log)
 	r := newReactor(opts, cfg, log)
+	if fc := r.fileCap; fc > 0 && (opts.MaxClients == 0 || opts.MaxClients > fc) {
+		log.Warn("the open-file limit caps connections below -max-clients; more are refused (raise it with ulimit -n)",
+			"max_clients", opts.MaxClients, "open_file_cap", fc)
+	}
 
 	var ms *metricsServer
 	if opts.MetricsAddr != "" {
@@ -76,7 +79,7 @@ func run(ctx context.Context, opts Options, log *slog.Logger, ready chan<- liste
 	startAttrs := []any{
 		"addr", r.addr.String(), "name", opts.Name, "encoding", opts.Encoding,
 		"max_line", opts.MaxLine, "history", opts.History, "rate", opts.Rate, "burst", opts.Burst,
-		"max_out", opts.MaxOut, "max_clients", opts.MaxClients, "max_per_ip", opts.MaxPerIP,
+		"max_out", opts.MaxOut, "max_clients", opts.MaxClients, "open_file_cap", r.fileCap, "max_per_ip", opts.MaxPerIP,
 		"idle", opts.Idle.String(), "shutdown_timeout", opts.ShutdownTimeout.String(),
 	}
 	if ms != nil {
@@ -130,25 +133,15 @@ func run(ctx context.Context, opts Options, log *slog.Logger, ready chan<- liste
 	return nil
 }
 
-// clampToFileLimit keeps -max-clients below the open-file limit: gnet
-// stops its acceptor for good when accept fails with EMFILE, so running out
-// of descriptors must not happen.
-func clampToFileLimit(maxClients int, log *slog.Logger) int {
+// fileCap is how many connections the open-file limit leaves room for
+// (0: no limit). gnet stops its acceptor for good when accept fails with
+// EMFILE, so connections are refused well before that can happen. It is
+// read again every tick, since the limit can be raised on a running
+// process (prlimit).
+func fileCap() int {
 	var lim syscall.Rlimit
 	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil || lim.Cur > 1<<31 {
-		return maxClients
+		return 0
 	}
-	avail := int(lim.Cur) - fdReserve
-	if avail < 1 {
-		avail = 1
-	}
-	if maxClients == 0 {
-		return avail
-	}
-	if maxClients > avail {
-		log.Warn("-max-clients lowered to fit the open-file limit (raise it with ulimit -n)",
-			"max_clients", maxClients, "nofile", lim.Cur, "effective", avail)
-		return avail
-	}
-	return maxClients
+	return max(int(lim.Cur)-fdReserve, 1)
 }
