@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -97,13 +98,25 @@ func run(ctx context.Context, opts Options, log *slog.Logger, ready chan<- liste
 	select {
 	case err := <-engineDone:
 		stopMetrics()
-		return fmt.Errorf("engine stopped: %v", err)
+		if err == nil {
+			return errors.New("engine stopped unexpectedly (see its error above)")
+		}
+		return fmt.Errorf("engine stopped: %w", err)
 	case <-ctx.Done():
 	}
-
 	start := time.Now()
-	log.Info("shutting down", "sessions", r.m.connsOpen.Load(), "timeout", opts.ShutdownTimeout.String())
-	deadline, cancel := context.WithTimeout(context.Background(), opts.ShutdownTimeout)
+	shutdown(r, engineDone, opts.ShutdownTimeout, log)
+	stopMetrics()
+	log.Info("stopped", "took", time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// shutdown tells every session, waits until every connection is closed or
+// timeout has passed, then stops the engine and waits for gnet.Run to
+// return (engineDone).
+func shutdown(r *reactor, engineDone <-chan error, timeout time.Duration, log *slog.Logger) {
+	log.Info("shutting down", "sessions", r.m.connsOpen.Load(), "timeout", timeout.String())
+	deadline, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	r.beginShutdown()
 	if r.loop.Load() != nil {
@@ -118,9 +131,9 @@ func run(ctx context.Context, opts Options, log *slog.Logger, ready chan<- liste
 	// every half second; gnet.Run returning is the earlier sign.
 	stopCtx := deadline
 	if deadline.Err() != nil {
-		var c2 context.CancelFunc
-		stopCtx, c2 = context.WithTimeout(context.Background(), time.Second)
-		defer c2()
+		var cancelStop context.CancelFunc
+		stopCtx, cancelStop = context.WithTimeout(context.Background(), time.Second)
+		defer cancelStop()
 	}
 	go func() { _ = r.eng.Stop(stopCtx) }()
 	select {
@@ -128,9 +141,6 @@ func run(ctx context.Context, opts Options, log *slog.Logger, ready chan<- liste
 	case <-stopCtx.Done():
 		log.Warn("engine did not stop in time")
 	}
-	stopMetrics()
-	log.Info("stopped", "took", time.Since(start).Round(time.Millisecond))
-	return nil
 }
 
 // fileCap is how many connections the open-file limit leaves room for
