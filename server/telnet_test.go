@@ -65,4 +65,23 @@ func TestRealTelnetClient(t *testing.T) {
 
 	peer.send("hello back")
 	waitScreen("peer: hello back")
+
+	// Ctrl-C makes telnet send IAC IP IAC DO TIMING-MARK and discard output
+	// until it hears back; the refusal must keep the screen alive.
+	// Lines that arrive before the refusal are rightly discarded by telnet,
+	// so the peer keeps talking until one shows.
+	if _, err := tty.Write([]byte{3}); err != nil {
+		t.Fatal(err)
+	}
+	i := 0
+	checkFor(t, waitTime, 100*time.Millisecond, func() error {
+		if strings.Contains(screen.String(), "peer: after ctrl-c") {
+			return nil
+		}
+		i++
+		peer.send(fmt.Sprintf("after ctrl-c %d", i))
+		return fmt.Errorf("telnet shows nothing after Ctrl-C:\n%s", screen)
+	})
+	typeLine("still typing")
+	peer.expect("tele: still typing")
 }
