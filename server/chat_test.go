@@ -305,3 +305,14 @@ func TestMetricsEndpoint(t *testing.T) {
 		s.wantMetric(t, `teahouse_drops_total{reason="`+r+`"}`, 0)
 	}
 }
+
+func TestEncodingFlagGBK(t *testing.T) {
+	s := startServer(t, func(o *Options) { o.Encoding = "gbk" })
+	enc := simplifiedchinese.GBK.NewEncoder()
+	nick, _ := enc.String("茶客")
+	c := dial(t, s.addr)
+	c.expect("Welcome to teahouse!")
+	c.send(nick)
+	want, _ := enc.String("*** 茶客 joined #lobby")
+	c.expect(want)
+}
