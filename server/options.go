@@ -142,14 +142,13 @@ func parseFlags(args []string, stdout io.Writer) (Options, error) {
 // validate checks every value, so that a bad one is a one-line error at
 // startup rather than a surprise later.
 func (o *Options) validate() error {
-	host, port, err := net.SplitHostPort(o.Addr)
+	_, port, err := net.SplitHostPort(o.Addr)
 	if err != nil {
 		return fmt.Errorf("invalid -addr %q: %v", o.Addr, err)
 	}
 	if p, err := strconv.ParseUint(port, 10, 16); err != nil || (p == 0 && port != "0") {
 		return fmt.Errorf("invalid port %q in address %q", port, o.Addr)
 	}
-	_ = host
 	switch {
 	case strings.TrimSpace(o.Name) == "" || !utf8.ValidString(o.Name):
 		return errors.New("-name must be non-empty UTF-8 text")
