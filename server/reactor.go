@@ -46,15 +46,15 @@ type reactor struct {
 	drained     chan struct{}        // closed on the loop once shutting down and no connection is left
 	loop        atomic.Pointer[loop] // the event loop, kept from the first OnOpen
 	tickPending atomic.Bool
+	flushTask   gnet.Runnable // r.flush, made once: queued once per poll with output
 }
 
 // loop wraps the gnet.EventLoop interface for atomic.Pointer.
 type loop struct{ gnet.EventLoop }
 
 func newReactor(opts Options, cfg session.Config, log *slog.Logger) *reactor {
-	return &reactor{
+	r := &reactor{
 		opts:    opts,
-		table:   session.NewTable(cfg),
 		log:     log,
 		m:       new(counters),
 		conns:   make(map[*conn]struct{}),
@@ -63,6 +63,31 @@ func newReactor(opts Options, cfg session.Config, log *slog.Logger) *reactor {
 		booted:  make(chan struct{}),
 		drained: make(chan struct{}),
 	}
+	r.flushTask = gnet.RunnableFunc(r.flush)
+	cfg.DeferFlush = r.requestFlush
+	r.table = session.NewTable(cfg)
+	return r
+}
+
+// requestFlush is the Table's DeferFlush: called on the loop when output is
+// waiting, it queues one flush as a loop task. gnet runs tasks after every
+// event of the current poll, so everything the poll produced (all the lines
+// of all the senders whose input arrived together) reaches each recipient
+// in one write: one system call per recipient per poll rather than per
+// line. The Table asks again only after the flush has run.
+func (r *reactor) requestFlush() {
+	if l := r.loop.Load(); l != nil && l.Execute(context.Background(), r.flushTask) == nil {
+		return
+	}
+	// No loop to queue on (the engine is stopping): we are on the loop
+	// already, so flush now.
+	r.table.Flush()
+}
+
+// flush is the queued flush task.
+func (r *reactor) flush(context.Context) error {
+	r.table.Flush()
+	return nil
 }
 
 // OnBoot keeps the engine and learns the bound address (the port may have
@@ -280,6 +305,9 @@ func (r *reactor) shutdown() {
 	}
 	r.shuttingDown = true
 	r.table.Shutdown()
+	// Write the notices now, not in the deferred flush: closing the rest
+	// below would make their connections drop it.
+	r.table.Flush()
 	// The Table closes every session it knows; close any it did not.
 	for k := range r.conns {
 		k.Close(session.ReasonShutdown)
