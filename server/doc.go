@@ -36,13 +36,20 @@ socket when nothing is pending and appends the rest to that connection's
 outbound buffer (never blocking); the loop sends it when the socket becomes
 writable. Writes to one connection keep their order.
 
+The Table does not write as it goes: it queues each session's output and
+asks for a flush (session.Config.DeferFlush). The reactor queues one flush
+task on the loop (EventLoop.Execute), and gnet runs queued tasks after
+every event of the current poll, so all the lines that one poll produced,
+from every sender whose input arrived together, reach each recipient in
+one write. That is one system call per recipient per poll, not per line.
+
 A failed write closes that connection at once, inside the Write: gnet
 calls OnClose for bob while the Table is still broadcasting alice's line.
 That is safe because (1) OnClose marks bob's conn closed before anything
 else, so every later Write to it returns errGone without touching the
-released gnet.Conn; (2) Table.Closed is idempotent and re-entrant, and the
-Table flushes only at the outermost entry point; (3) OnOpen handles the
-one case where the session does not exist yet (a failed welcome write).
+released gnet.Conn; (2) Table.Closed is idempotent and re-entrant, and a flush picks up
+whatever a nested Closed queued; (3) OnOpen handles the case where the
+session does not exist yet (a failed welcome write, were Open to flush).
 
 gnet.Conn.Close, by contrast, is asynchronous: it queues the close on the
 loop, so conn.Close never re-enters the Table. The queued close runs
@@ -57,7 +64,8 @@ Only the following are called from other goroutines:
   - gnet.EventLoop.Execute, to queue a function onto the loop. OnTick runs
     on gnet's ticker goroutine in v2.10.0 (not the loop), so it queues
     Table.Tick through Execute (at most one pending at a time); the
-    signal handler queues the shutdown the same way. The EventLoop is kept
+    signal handler queues the shutdown the same way. The flush task is
+    queued with Execute too, but always from the loop itself. The EventLoop is kept
     from the first OnOpen (an atomic pointer): before any connection there
     is nothing to tick or to tell.
   - gnet.Engine.Stop, from run after the sessions have drained.
