@@ -6,7 +6,9 @@ package session
 type Conn interface {
 	// Write queues p for sending and must not block or keep p. It returns an
 	// error when the connection is already gone; the reactor may then call
-	// Table.Closed for it before Write returns.
+	// Table.Closed for it before Write returns. Without Config.DeferFlush
+	// that can happen inside Table.Open, before the reactor has the
+	// *Session: it must then call Table.Closed once Open returns.
 	Write(p []byte) error
 	// Buffered reports the bytes accepted by Write that the peer has not
 	// yet taken: the measure of a slow reader.
