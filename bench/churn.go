@@ -81,7 +81,7 @@ func runChurn(e *env, cfg churnConfig) (result, error) {
 // cycle connects as client i, logs in, says a line, quits and reads until
 // the server closes the connection.
 func (e *env) cycle(i int, rd *bufio.Reader) error {
-	c, err := login(e.ctx, e.dialer, e.nick(i), rd, 0)
+	c, err := login(e.ctx, e.dialer, e.nick(i), rd)
 	if err != nil {
 		return err
 	}

@@ -25,10 +25,9 @@ const (
 	// dialTimeout bounds one connect.
 	dialTimeout = 5 * time.Second
 
-	// loginTimeout bounds connect-to-join for one client. It is long
-	// because a login waits behind the announcements of the logins before
-	// it, which for thousands of idle clients are millions of lines.
-	loginTimeout = 60 * time.Second
+	// loginTimeout bounds nickname-to-join for one client, and for a
+	// whole mass login (see env.loginAll).
+	loginTimeout = 2 * time.Minute
 
 	// readBufferSize is the load generator's bufio.Reader size for clients
 	// that receive traffic; idleReadBufferSize is for idle and churn clients,
@@ -95,10 +94,10 @@ type client struct {
 	nick string
 }
 
-// login connects, sends nick and reads until the client's own join
-// announcement. r, when not nil, is reset and reused as the client's reader;
-// otherwise one of bufSize bytes is made.
-func login(ctx context.Context, d *dialer, nick string, r *bufio.Reader, bufSize int) (*client, error) {
+// connect opens a connection for the user nick, not yet logged in. r, when
+// not nil, is reset and reused as the client's reader; otherwise one of
+// bufSize bytes is made.
+func connect(ctx context.Context, d *dialer, nick string, r *bufio.Reader, bufSize int) (*client, error) {
 	conn, err := d.dial(ctx)
 	if err != nil {
 		return nil, err
@@ -108,30 +107,49 @@ func login(ctx context.Context, d *dialer, nick string, r *bufio.Reader, bufSize
 	} else {
 		r.Reset(conn)
 	}
-	c := &client{conn: conn, r: r, nick: nick}
-	if err := c.awaitLogin(); err != nil {
-		conn.Close()
-		return nil, fmt.Errorf("login %s: %w", nick, err)
+	return &client{conn: conn, r: r, nick: nick}, nil
+}
+
+// login connects, sends the nickname and reads until the client's own join
+// announcement; churn's cycles log in this way, one at a time.
+func login(ctx context.Context, d *dialer, nick string, r *bufio.Reader) (*client, error) {
+	c, err := connect(ctx, d, nick, r, 0)
+	if err != nil {
+		return nil, err
+	}
+	err = c.sendNick()
+	if err == nil {
+		err = c.awaitJoin(time.Now().Add(loginTimeout))
+	}
+	if err != nil {
+		c.conn.Close()
+		return nil, err
 	}
 	return c, nil
 }
 
-// awaitLogin sends the nickname and reads until the join announcement.
-func (c *client) awaitLogin() error {
-	c.conn.SetDeadline(time.Now().Add(loginTimeout))
-	defer c.conn.SetDeadline(time.Time{})
-	if _, err := c.conn.Write([]byte(c.nick + "\n")); err != nil {
-		return err
-	}
+// sendNick sends the nickname line.
+func (c *client) sendNick() error {
+	c.conn.SetWriteDeadline(time.Now().Add(loginTimeout))
+	defer c.conn.SetWriteDeadline(time.Time{})
+	_, err := c.conn.Write([]byte(c.nick + "\n"))
+	return err
+}
+
+// awaitJoin reads until the client's own join announcement, which is the
+// sign its login succeeded, or until deadline.
+func (c *client) awaitJoin(deadline time.Time) error {
+	c.conn.SetReadDeadline(deadline)
+	defer c.conn.SetReadDeadline(time.Time{})
 	want := []byte("*** " + c.nick + joinSuffix)
 	var reply []byte
 	for {
 		line, err := readLine(c.r)
 		if err != nil {
 			if reply != nil && errors.Is(err, os.ErrDeadlineExceeded) {
-				return fmt.Errorf("%w: %s", errRefused, reply)
+				err = fmt.Errorf("%w: %s", errRefused, reply)
 			}
-			return err
+			return fmt.Errorf("login %s: %w", c.nick, err)
 		}
 		if bytes.Equal(line, want) {
 			return nil

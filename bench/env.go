@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -51,41 +52,86 @@ func (e *env) logf(format string, args ...any) {
 	}
 }
 
-// loginAll logs in n clients with bounded concurrency, calling started for
-// each as soon as it is in, and returns them indexed by number. On failure
-// it returns the clients that did log in (others nil) and the first error,
-// with how many failed.
+// loginAll logs n clients in the way a crowd arrives after a restart:
+// first every client connects (at most loginConcurrency at a time), then
+// all send their nicknames at once, and then each waits for its own join
+// announcement. Every join is announced to everyone already in the room, so
+// a mass login lets the server batch those n(n+1)/2 lines instead of
+// writing them one join at a time.
+//
+// Each client gets its own goroutine as soon as it connects; once the
+// client is in, that goroutine calls started(i, c) and owns the client's
+// reads from then on. loginAll returns the clients indexed by number, nil
+// for those that did not get in, and an error saying how many failed.
 func (e *env) loginAll(n, bufSize int, started func(i int, c *client)) ([]*client, error) {
 	clients := make([]*client, n)
-	var next, failed atomic.Int64
+	var failed atomic.Int64
 	var firstErr error
 	var once sync.Once
-	var wg sync.WaitGroup
-	for range min(n, loginConcurrency) {
-		wg.Go(func() {
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= n || e.ctx.Err() != nil {
-					return
-				}
-				c, err := login(e.ctx, e.dialer, e.nick(i), nil, bufSize)
-				if err != nil {
-					failed.Add(1)
-					once.Do(func() { firstErr = err })
-					continue
-				}
-				clients[i] = c
-				if started != nil {
-					started(i, c)
-				}
-			}
-		})
+	fail := func(err error) {
+		failed.Add(1)
+		once.Do(func() { firstErr = err })
 	}
-	wg.Wait()
+	deadline := time.Now().Add(loginTimeout)
+	in := make([]bool, n)    // written by client i's goroutine before joins.Done
+	var joins sync.WaitGroup // one per connected client until it is in or has failed
+	work := func(each func(i int)) {
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		for range min(n, loginConcurrency) {
+			wg.Go(func() {
+				for i := int(next.Add(1) - 1); i < n && e.ctx.Err() == nil; i = int(next.Add(1) - 1) {
+					each(i)
+				}
+			})
+		}
+		wg.Wait()
+	}
+
+	work(func(i int) {
+		c, err := connect(e.ctx, e.dialer, e.nick(i), nil, bufSize)
+		if err != nil {
+			fail(err)
+			return
+		}
+		clients[i] = c
+		joins.Add(1)
+		go func() {
+			defer joins.Done()
+			if err := c.awaitJoin(deadline); err != nil {
+				fail(err)
+				c.conn.Close()
+				return
+			}
+			in[i] = true
+			if started != nil {
+				started(i, c)
+			}
+		}()
+	})
+	work(func(i int) {
+		if c := clients[i]; c != nil {
+			if err := c.sendNick(); err != nil {
+				c.conn.Close() // its goroutine fails the login
+			}
+		}
+	})
+	connected := slices.Clone(clients)
+	stopOnCancel := context.AfterFunc(e.ctx, func() { closeAll(connected) })
+	defer stopOnCancel()
+	joins.Wait()
+	for i := range clients {
+		if !in[i] {
+			clients[i] = nil
+		}
+	}
+	if err := e.ctx.Err(); err != nil {
+		return clients, err
+	}
 	if firstErr != nil {
 		return clients, fmt.Errorf("%d of %d logins failed, first: %w", failed.Load(), n, firstErr)
 	}
-	return clients, e.ctx.Err()
+	return clients, nil
 }
 
 // closeAll lets go of every client.

@@ -7,9 +7,17 @@ import (
 	"time"
 )
 
-// idleSettle is how long idle connections are held after the last join
-// announcement arrives, before the server's memory is read.
-const idleSettle = time.Second
+const (
+	// idleSettle is how long idle connections are held after the last
+	// join announcement arrives before the server's memory is first read.
+	idleSettle = time.Second
+
+	// rssSettleMax bounds the wait for the server's resident memory to
+	// stop falling after the join announcements (buffers freed, pages
+	// returned); rssSettleStep is how often it is read meanwhile.
+	rssSettleMax  = 20 * time.Second
+	rssSettleStep = time.Second
+)
 
 // lineCounter is one reader's line count, on its own cache line.
 type lineCounter struct {
@@ -89,17 +97,46 @@ func runIdle(e *env, n int) (result, error) {
 	}
 	after := e.sample()
 	e.fillProcess(&r, before, after, 0)
-	r.Held -= int(ended.Load())
-	r.Errors += int(ended.Load())
+	var m memory
 	if r.Process {
-		m, err := memoryOf(e.target.pid)
-		if err != nil {
+		if m, err = e.settledMemory(); err != nil {
 			return r, err
 		}
+	}
+	if gone := int(ended.Load()); gone > 0 {
+		r.Held -= gone
+		r.Errors += gone
+		r.Note = fmt.Sprintf("%d connections ended while held", gone)
+	}
+	if r.Process {
 		r.ServerPeakRSS = m.peak
 		if r.Held > 0 {
 			r.RSSPerConn = float64(m.rss-base.rss) / float64(r.Held)
 		}
 	}
 	return r, nil
+}
+
+// settledMemory reads the server's memory every rssSettleStep until its
+// resident set stops falling by more than 1%, or rssSettleMax has passed,
+// so that what is left of the announcement burst is not charged to the
+// idle connections.
+func (e *env) settledMemory() (memory, error) {
+	m, err := memoryOf(e.target.pid)
+	deadline := time.Now().Add(rssSettleMax)
+	for err == nil && time.Now().Before(deadline) {
+		if e.sleep(rssSettleStep) != nil {
+			break
+		}
+		next, err2 := memoryOf(e.target.pid)
+		if err2 != nil {
+			return m, err2
+		}
+		falling := next.rss < m.rss-m.rss/100
+		m = next
+		if !falling {
+			break
+		}
+	}
+	return m, err
 }

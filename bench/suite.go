@@ -81,6 +81,9 @@ func (s *suite) runScenario(name string) scenarioReport {
 			order = []string{order[1], order[0]}
 		}
 		for _, srv := range order {
+			if s.ctx.Err() != nil {
+				break
+			}
 			r, err := s.runOnce(name, srv)
 			if err != nil {
 				rep.Errors = append(rep.Errors, fmt.Sprintf("%s run %d: %v", srv, run+1, err))
