@@ -46,6 +46,9 @@ const (
 	joinSuffix = " joined #lobby"
 )
 
+// announcePrefix starts the server's announcements to a room.
+var announcePrefix = []byte("*** ")
+
 // refusalPrefix starts the server's reply to a refused nickname.
 var refusalPrefix = []byte("-> ")
 
@@ -119,7 +122,7 @@ func login(ctx context.Context, d *dialer, nick string, r *bufio.Reader) (*clien
 	}
 	err = c.sendNick()
 	if err == nil {
-		err = c.awaitJoin(time.Now().Add(loginTimeout))
+		_, err = c.awaitJoin(time.Now().Add(loginTimeout))
 	}
 	if err != nil {
 		c.conn.Close()
@@ -137,8 +140,10 @@ func (c *client) sendNick() error {
 }
 
 // awaitJoin reads until the client's own join announcement, which is the
-// sign its login succeeded, or until deadline.
-func (c *client) awaitJoin(deadline time.Time) error {
+// sign its login succeeded, or until deadline. It returns how many other
+// users' join announcements came first: a server may add a user to the room
+// before announcing it, so in a crowd it can hear a neighbour's join first.
+func (c *client) awaitJoin(deadline time.Time) (early int, err error) {
 	c.conn.SetReadDeadline(deadline)
 	defer c.conn.SetReadDeadline(time.Time{})
 	want := []byte("*** " + c.nick + joinSuffix)
@@ -149,10 +154,13 @@ func (c *client) awaitJoin(deadline time.Time) error {
 			if reply != nil && errors.Is(err, os.ErrDeadlineExceeded) {
 				err = fmt.Errorf("%w: %s", errRefused, reply)
 			}
-			return fmt.Errorf("login %s: %w", c.nick, err)
+			return early, fmt.Errorf("login %s: %w", c.nick, err)
 		}
 		if bytes.Equal(line, want) {
-			return nil
+			return early, nil
+		}
+		if bytes.HasPrefix(line, announcePrefix) && bytes.HasSuffix(line, []byte(joinSuffix)) {
+			early++
 		}
 		if bytes.HasPrefix(line, refusalPrefix) && reply == nil {
 			reply = bytes.Clone(line)

@@ -60,10 +60,11 @@ func (e *env) logf(format string, args ...any) {
 // writing them one join at a time.
 //
 // Each client gets its own goroutine as soon as it connects; once the
-// client is in, that goroutine calls started(i, c) and owns the client's
-// reads from then on. loginAll returns the clients indexed by number, nil
+// client is in, that goroutine calls started(i, c, early), early being the
+// other users' joins it heard before its own, and started owns the
+// client's reads from then on. loginAll returns the clients indexed by number, nil
 // for those that did not get in, and an error saying how many failed.
-func (e *env) loginAll(n, bufSize int, started func(i int, c *client)) ([]*client, error) {
+func (e *env) loginAll(n, bufSize int, started func(i int, c *client, early int)) ([]*client, error) {
 	clients := make([]*client, n)
 	var failed atomic.Int64
 	var firstErr error
@@ -98,14 +99,15 @@ func (e *env) loginAll(n, bufSize int, started func(i int, c *client)) ([]*clien
 		joins.Add(1)
 		go func() {
 			defer joins.Done()
-			if err := c.awaitJoin(deadline); err != nil {
+			early, err := c.awaitJoin(deadline)
+			if err != nil {
 				fail(err)
 				c.conn.Close()
 				return
 			}
 			in[i] = true
 			if started != nil {
-				started(i, c)
+				started(i, c, early)
 			}
 		}()
 	})

@@ -29,9 +29,11 @@ type lineCounter struct {
 // resident memory per logged-in connection.
 //
 // Every join is announced to everyone already in the room, so n logins
-// deliver n(n+1)/2 announcements; the memory is read once they have all
-// arrived and the connections have been held for idleSettle, and the
-// connections must all still be open then.
+// deliver at least n(n+1)/2 announcements (more when a server adds users to
+// the room before announcing them); the memory is read once they have all
+// arrived, the connections have been held for idleSettle and the server's
+// resident set has stopped falling, and the connections must all still be
+// open then.
 func runIdle(e *env, n int) (result, error) {
 	r := result{Scenario: "idle", Clients: n}
 	var base memory
@@ -46,8 +48,8 @@ func runIdle(e *env, n int) (result, error) {
 	var ended atomic.Int64
 	var readers sync.WaitGroup
 	before := e.sample()
-	clients, err := e.loginAll(n, idleReadBufferSize, func(i int, c *client) {
-		lines[i].Add(1) // its own join, read by login
+	clients, err := e.loginAll(n, idleReadBufferSize, func(i int, c *client, early int) {
+		lines[i].Add(1 + int64(early)) // its own join and any before it, read by login
 		readers.Go(func() {
 			idleReader(c.r, &lines[i].Int64)
 			if !stopping.Load() {
