@@ -29,6 +29,9 @@ const (
 	// whole mass login (see env.loginAll).
 	loginTimeout = 2 * time.Minute
 
+	// loginAllowance is added to a mass login's deadline per client.
+	loginAllowance = 20 * time.Millisecond
+
 	// readBufferSize is the load generator's bufio.Reader size for clients
 	// that receive traffic; idleReadBufferSize is for idle and churn clients,
 	// which only see short announcements.

@@ -62,9 +62,10 @@ func (e *env) logf(format string, args ...any) {
 // Each client gets its own goroutine as soon as it connects; once the
 // client is in, that goroutine calls started(i, c, early), early being the
 // other users' joins it heard before its own, and started owns the
-// client's reads from then on. loginAll returns the clients indexed by number, nil
-// for those that did not get in, and an error saying how many failed.
-func (e *env) loginAll(n, bufSize int, started func(i int, c *client, early int)) ([]*client, error) {
+// client's reads from then on. The clients are numbered from first (their
+// nicknames too); loginAll returns them in order, nil for those that did
+// not get in, and an error saying how many failed.
+func (e *env) loginAll(first, n, bufSize int, started func(i int, c *client, early int)) ([]*client, error) {
 	clients := make([]*client, n)
 	var failed atomic.Int64
 	var firstErr error
@@ -73,7 +74,7 @@ func (e *env) loginAll(n, bufSize int, started func(i int, c *client, early int)
 		failed.Add(1)
 		once.Do(func() { firstErr = err })
 	}
-	deadline := time.Now().Add(loginTimeout)
+	deadline := time.Now().Add(loginTimeout + time.Duration(n)*loginAllowance)
 	in := make([]bool, n)    // written by client i's goroutine before joins.Done
 	var joins sync.WaitGroup // one per connected client until it is in or has failed
 	work := func(each func(i int)) {
@@ -90,7 +91,7 @@ func (e *env) loginAll(n, bufSize int, started func(i int, c *client, early int)
 	}
 
 	work(func(i int) {
-		c, err := connect(e.ctx, e.dialer, e.nick(i), nil, bufSize)
+		c, err := connect(e.ctx, e.dialer, e.nick(first+i), nil, bufSize)
 		if err != nil {
 			fail(err)
 			return
@@ -107,7 +108,7 @@ func (e *env) loginAll(n, bufSize int, started func(i int, c *client, early int)
 			}
 			in[i] = true
 			if started != nil {
-				started(i, c, early)
+				started(first+i, c, early)
 			}
 		}()
 	})

@@ -8,6 +8,13 @@ import (
 )
 
 const (
+	// idleWave is how many idle clients log in together. Each wave's
+	// announcements are let through before the next wave starts, so every
+	// connection's share of a wave (a few kilobytes) fits in its socket
+	// buffer and the server needs no burst buffers that would then be
+	// charged to the idle connections.
+	idleWave = 250
+
 	// idleSettle is how long idle connections are held after the last
 	// join announcement arrives before the server's memory is first read.
 	idleSettle = time.Second
@@ -47,36 +54,6 @@ func runIdle(e *env, n int) (result, error) {
 	var stopping atomic.Bool
 	var ended atomic.Int64
 	var readers sync.WaitGroup
-	before := e.sample()
-	clients, err := e.loginAll(n, idleReadBufferSize, func(i int, c *client, early int) {
-		lines[i].Add(1 + int64(early)) // its own join and any before it, read by login
-		readers.Go(func() {
-			idleReader(c.r, &lines[i].Int64)
-			if !stopping.Load() {
-				ended.Add(1)
-			}
-		})
-	})
-	defer func() {
-		stopping.Store(true)
-		closeAll(clients)
-		readers.Wait()
-	}()
-	if e.ctx.Err() != nil {
-		return r, e.ctx.Err()
-	}
-	for _, c := range clients {
-		if c != nil {
-			r.Held++
-		}
-	}
-	r.Errors = n - r.Held
-	if err != nil {
-		e.logf("idle: %v", err)
-		r.Note = err.Error()
-	}
-
-	expected := int64(r.Held) * int64(r.Held+1) / 2
 	total := func() int64 {
 		var s int64
 		for i := range lines {
@@ -84,16 +61,51 @@ func runIdle(e *env, n int) (result, error) {
 		}
 		return s
 	}
-	got, lastChange := total(), time.Now()
-	for got < expected && time.Since(lastChange) < drainStall && e.ctx.Err() == nil {
-		time.Sleep(pollInterval)
-		if now := total(); now != got {
-			got, lastChange = now, time.Now()
+	before := e.sample()
+	var clients []*client
+	defer func() {
+		stopping.Store(true)
+		closeAll(clients)
+		readers.Wait()
+	}()
+	for first := 0; first < n; first += idleWave {
+		wave, err := e.loginAll(first, min(idleWave, n-first), idleReadBufferSize, func(i int, c *client, early int) {
+			lines[i].Add(1 + int64(early)) // its own join and any before it, read by login
+			readers.Go(func() {
+				idleReader(c.r, &lines[i].Int64)
+				if !stopping.Load() {
+					ended.Add(1)
+				}
+			})
+		})
+		clients = append(clients, wave...)
+		if e.ctx.Err() != nil {
+			return r, e.ctx.Err()
+		}
+		if err != nil && r.Note == "" {
+			e.logf("idle: %v", err)
+			r.Note = err.Error()
+		}
+		r.Held = 0
+		for _, c := range clients {
+			if c != nil {
+				r.Held++
+			}
+		}
+		// Let the wave's announcements arrive before the next wave.
+		expected := int64(r.Held) * int64(r.Held+1) / 2
+		got, lastChange := total(), time.Now()
+		for got < expected && time.Since(lastChange) < drainStall && e.ctx.Err() == nil {
+			time.Sleep(pollInterval)
+			if now := total(); now != got {
+				got, lastChange = now, time.Now()
+			}
+		}
+		if got < expected {
+			r.Note = fmt.Sprintf("only %d of %d join announcements arrived", got, expected)
 		}
 	}
-	if got < expected {
-		r.Note = fmt.Sprintf("only %d of %d join announcements arrived", got, expected)
-	}
+	r.Errors = n - r.Held
 	if err := e.sleep(idleSettle); err != nil {
 		return r, err
 	}
@@ -101,6 +113,7 @@ func runIdle(e *env, n int) (result, error) {
 	e.fillProcess(&r, before, after, 0)
 	var m memory
 	if r.Process {
+		var err error
 		if m, err = e.settledMemory(); err != nil {
 			return r, err
 		}

@@ -93,7 +93,7 @@ func runTraffic(e *env, scenario string, cfg trafficConfig) (result, error) {
 	}
 	t := newTraffic(cfg)
 	var receivers sync.WaitGroup
-	clients, err := e.loginAll(cfg.Clients, readBufferSize, func(i int, c *client, _ int) {
+	clients, err := e.loginAll(0, cfg.Clients, readBufferSize, func(i int, c *client, _ int) {
 		receivers.Go(func() { t.receive(i, c) })
 	})
 	defer func() {
