@@ -46,7 +46,8 @@ type reactor struct {
 	drained     chan struct{}        // closed on the loop once shutting down and no connection is left
 	loop        atomic.Pointer[loop] // the event loop, kept from the first OnOpen
 	tickPending atomic.Bool
-	flushTask   gnet.Runnable // r.flush, made once: queued once per poll with output
+	flushTask   gnet.Runnable   // r.flush, made once: queued once per poll with output
+	mem         *memoryReleaser // loop
 }
 
 // loop wraps the gnet.EventLoop interface for atomic.Pointer.
@@ -64,6 +65,7 @@ func newReactor(opts Options, cfg session.Config, log *slog.Logger) *reactor {
 		drained: make(chan struct{}),
 	}
 	r.flushTask = gnet.RunnableFunc(r.flush)
+	r.mem = newMemoryReleaser()
 	cfg.DeferFlush = r.requestFlush
 	r.table = session.NewTable(cfg)
 	return r
@@ -279,6 +281,9 @@ func (r *reactor) tick(context.Context) error {
 	r.fileCap = fileCap()
 	if !r.shuttingDown {
 		r.table.Tick()
+	}
+	if r.mem.check() {
+		r.log.Debug("returning freed memory to the OS")
 	}
 	return nil
 }

@@ -55,7 +55,10 @@ type Table struct {
 
 	dirty []*Session // sessions with output to flush
 	bufs  [][]byte   // free output buffers
-	depth int        // entry-point nesting; flush when it returns to 0
+	// bufsLow is the fewest free buffers there were since the last Tick:
+	// that many went unused for a whole tick and are let go.
+	bufsLow int
+	depth   int // entry-point nesting; flush when it returns to 0
 
 	now        time.Time // the clock, read once per entry point
 	deliveries uint64    // published to stats at each flush
@@ -151,6 +154,7 @@ func (t *Table) Closed(s *Session, reason CloseReason) {
 // floods that have ended. Call it on the event loop about once a second.
 func (t *Table) Tick() {
 	t.enter()
+	t.trimBufs()
 	idle := t.cfg.Idle
 	for _, s := range t.sessions {
 		if s.phase >= phaseClosing {
@@ -285,9 +289,25 @@ func (t *Table) takeBuf() []byte {
 		b := t.bufs[n-1]
 		t.bufs[n-1] = nil
 		t.bufs = t.bufs[:n-1]
+		t.bufsLow = min(t.bufsLow, n-1)
 		return b
 	}
 	return make([]byte, 0, newBufCap)
+}
+
+// trimBufs lets go of the free buffers that no flush needed since the last
+// Tick. A busy server keeps what its broadcasts use, so they stay free of
+// allocations; an idle one holds none, however big the last join storm was
+// (a free buffer per recipient would otherwise cost every idle connection
+// kilobytes).
+func (t *Table) trimBufs() {
+	n := t.bufsLow
+	if n > len(t.bufs) {
+		n = len(t.bufs)
+	}
+	clear(t.bufs[:n])
+	t.bufs = append(t.bufs[:0], t.bufs[n:]...)
+	t.bufsLow = len(t.bufs)
 }
 
 // putBuf keeps b for reuse unless it grew large.
