@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 )
 
 // newLogger builds the process logger from -log-level and -log-format.
@@ -36,7 +37,21 @@ func (g gnetLogger) log(level slog.Level, format string, args []any) {
 
 func (g gnetLogger) Debugf(format string, args ...any) { g.log(slog.LevelDebug, format, args) }
 func (g gnetLogger) Infof(format string, args ...any)  { g.log(slog.LevelDebug, format, args) }
-func (g gnetLogger) Warnf(format string, args ...any)  { g.log(slog.LevelWarn, format, args) }
+func (g gnetLogger) Warnf(format string, args ...any) {
+	level := slog.LevelWarn
+	if strings.Contains(format, staleEventWarning) {
+		// Benign: epoll reported an event for a connection the loop closed
+		// earlier in the same poll. Under load gnet says so thousands of
+		// times a second, which would drown the warnings that matter.
+		level = slog.LevelDebug
+	}
+	g.log(level, format, args)
+}
+
+// staleEventWarning is the part of gnet v2.10.0's warning about an event
+// for an already closed connection (reactor_default.go).
+const staleEventWarning = "of a stale connection"
+
 func (g gnetLogger) Errorf(format string, args ...any) { g.log(slog.LevelError, format, args) }
 
 // Fatalf is logged as an error; gnet does not call it on our code paths,
