@@ -28,13 +28,20 @@ func (r *Room) add(s *Session) {
 
 // remove takes s out of the room.
 func (r *Room) remove(s *Session) {
-	last := len(r.members) - 1
-	moved := r.members[last]
-	r.members[s.roomIdx] = moved
-	moved.roomIdx = s.roomIdx
-	r.members[last] = nil
-	r.members = r.members[:last]
+	r.members = removeAt(r.members, s.roomIdx, func(x *Session) *int { return &x.roomIdx })
 	s.room, s.roomIdx = nil, -1
+}
+
+// removeAt removes list[i] in O(1) by moving the last session into its
+// place, and tells the moved session its new position through index (the
+// field that records where a session sits in this list).
+func removeAt(list []*Session, i int, index func(*Session) *int) []*Session {
+	last := len(list) - 1
+	moved := list[last]
+	list[i] = moved
+	*index(moved) = i
+	list[last] = nil
+	return list[:last]
 }
 
 // nicks returns the members' nicknames, sorted for display.

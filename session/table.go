@@ -139,12 +139,7 @@ func (t *Table) Closed(s *Session, reason CloseReason) {
 		s.closing = reason
 		t.depart(s, reason.String())
 	}
-	last := len(t.sessions) - 1
-	moved := t.sessions[last]
-	t.sessions[s.tableIdx] = moved
-	moved.tableIdx = s.tableIdx
-	t.sessions[last] = nil
-	t.sessions = t.sessions[:last]
+	t.sessions = removeAt(t.sessions, s.tableIdx, func(x *Session) *int { return &x.tableIdx })
 	s.phase = phaseGone
 	s.conn = nil
 	t.leave()
