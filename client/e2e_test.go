@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -120,20 +119,9 @@ func (p *clientProcess) write(t *testing.T, s string) {
 // exitCode waits for the client to exit.
 func (p *clientProcess) exitCode(t *testing.T) int {
 	t.Helper()
-	select {
-	case err := <-p.exited:
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			return ee.ExitCode()
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		return 0
-	case <-time.After(testTimeout):
-		t.Fatalf("the client did not exit; stdout:\n%s\nstderr:\n%s", p.stdout.String(), p.stderr.String())
-		return -1
-	}
+	return waitExit(t, p.exited, func() string {
+		return fmt.Sprintf("stdout:\n%s\nstderr:\n%s", p.stdout.String(), p.stderr.String())
+	})
 }
 
 func TestRealServerPipeModeChatsWithARawPeer(t *testing.T) {

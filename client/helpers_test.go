@@ -3,9 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
+	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -264,6 +266,27 @@ func (p *inProcess) exit(t *testing.T) int {
 		return c
 	case <-time.After(testTimeout):
 		t.Fatalf("the client did not exit; stdout:\n%s\nstderr:\n%s", p.stdout.String(), p.stderr.String())
+		return -1
+	}
+}
+
+// waitExit waits for a client process's Wait result and returns its exit
+// code; if it does not exit in time the test fails with what describe says
+// the client showed.
+func waitExit(t *testing.T, exited <-chan error, describe func() string) int {
+	t.Helper()
+	select {
+	case err := <-exited:
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return ee.ExitCode()
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return 0
+	case <-time.After(testTimeout):
+		t.Fatalf("the client did not exit; %s", describe())
 		return -1
 	}
 }

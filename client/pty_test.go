@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -10,7 +9,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/creack/pty"
 	"golang.org/x/sys/unix"
@@ -100,20 +98,7 @@ func (s *ptySession) waitRows(t *testing.T, col int, want ...string) {
 // exitCode waits for the client to exit.
 func (s *ptySession) exitCode(t *testing.T) int {
 	t.Helper()
-	select {
-	case err := <-s.exited:
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			return ee.ExitCode()
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		return 0
-	case <-time.After(testTimeout):
-		t.Fatalf("the client did not exit; screen:\n%s", s.screen)
-		return -1
-	}
+	return waitExit(t, s.exited, func() string { return fmt.Sprintf("screen:\n%s", s.screen) })
 }
 
 // wantCooked fails unless the terminal is back in its normal mode: line
