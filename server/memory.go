@@ -35,11 +35,7 @@ func newMemoryReleaser() *memoryReleaser {
 // check starts a release if a burst has ended; it reports whether it did.
 func (m *memoryReleaser) check() bool {
 	metrics.Read(m.sample)
-	total := m.sample[0].Value.Uint64()
-	delta := total - m.prev
-	m.prev = total
-	m.sinceR += delta
-	if m.sinceR < releaseAfter || delta >= calmBelow || !m.inFlight.CompareAndSwap(false, true) {
+	if !m.burstEnded(m.sample[0].Value.Uint64()) || !m.inFlight.CompareAndSwap(false, true) {
 		return false
 	}
 	m.sinceR = 0
@@ -48,4 +44,14 @@ func (m *memoryReleaser) check() bool {
 		debug.FreeOSMemory()
 	}()
 	return true
+}
+
+// burstEnded takes the process's total allocated bytes at this tick and
+// reports whether at least releaseAfter bytes were allocated since the
+// last release and this tick was calm.
+func (m *memoryReleaser) burstEnded(total uint64) bool {
+	delta := total - m.prev
+	m.prev = total
+	m.sinceR += delta
+	return m.sinceR >= releaseAfter && delta < calmBelow
 }
