@@ -8,9 +8,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"syscall"
+	"teahouse/session/wire"
 	"time"
-
-	"teahouse/session"
 )
 
 // Exit statuses.
@@ -82,11 +81,11 @@ func (c *client) serverLine(text string) {
 	m := parseLine(text)
 	joined, answered := c.room.observe(m)
 	c.out.printLine(m.Render(c.colour))
-	if joined && c.opts.charset == session.GBK {
+	if joined && c.opts.charset == wire.GBK {
 		// The server cannot take /charset before login, and with its
 		// default (auto) it would switch only at our first GBK line; say so
 		// now, before anyone waiting on the login sends a line.
-		_ = c.link.send("/charset " + session.GBK.String()) // a broken connection shows up in read
+		_ = c.link.send("/charset " + wire.GBK.String()) // a broken connection shows up in read
 	}
 	if answered {
 		c.room.notify()
@@ -109,7 +108,7 @@ func (c *client) say(line string, show func(echo string)) error {
 	if echo != "" {
 		// The same cleaning as for server lines: what a pipe feeds us must
 		// not drive our own terminal either.
-		clean := session.Sanitize(nil, []byte(echo))
+		clean := wire.Sanitize(nil, []byte(echo))
 		echo = parseLine(string(clean)).Render(c.colour)
 	}
 	show(echo)

@@ -7,10 +7,9 @@ import (
 	"os"
 	"sync"
 	"syscall"
+	"teahouse/session/wire"
 	"time"
 	"unicode/utf8"
-
-	"teahouse/session"
 )
 
 // readBuffer is the size of one read from the server.
@@ -22,11 +21,11 @@ const readBuffer = 4096
 type link struct {
 	conn    net.Conn
 	addr    string
-	charset session.Charset
+	charset wire.Charset
 
-	wmu  sync.Mutex     // serialises writes: keyboard and reader both send
-	enc  *session.Codec // guarded by wmu: a Codec is not safe for concurrent use
-	wbuf []byte         // guarded by wmu
+	wmu  sync.Mutex  // serialises writes: keyboard and reader both send
+	enc  *wire.Codec // guarded by wmu: a Codec is not safe for concurrent use
+	wbuf []byte      // guarded by wmu
 }
 
 // dialError says where the client tried to connect and why it could not.
@@ -44,12 +43,12 @@ func (e *dialError) Error() string {
 func (e *dialError) Unwrap() error { return e.err }
 
 // dial connects to addr within dialTimeout.
-func dial(addr string, cs session.Charset) (*link, error) {
+func dial(addr string, cs wire.Charset) (*link, error) {
 	conn, err := net.DialTimeout("tcp", addr, dialTimeout)
 	if err != nil {
 		return nil, &dialError{addr: addr, err: err}
 	}
-	return &link{conn: conn, addr: addr, charset: cs, enc: session.NewCodec()}, nil
+	return &link{conn: conn, addr: addr, charset: cs, enc: wire.NewCodec()}, nil
 }
 
 // send writes one line. Safe for concurrent use.
@@ -72,8 +71,8 @@ func (l *link) close() { l.conn.Close() }
 // each line decoded to UTF-8 and sanitized. It returns the read error
 // (io.EOF when the server closed cleanly). Run it in one goroutine only.
 func (l *link) readLines(handle func(text string)) error {
-	f := session.NewFramer(maxServerLine, false) // our server never sends telnet commands
-	sink := &lineSink{codec: session.NewCodec(), charset: l.charset, handle: handle}
+	f := wire.NewFramer(maxServerLine, false) // our server never sends telnet commands
+	sink := &lineSink{codec: wire.NewCodec(), charset: l.charset, handle: handle}
 	buf := make([]byte, readBuffer)
 	for {
 		n, err := l.conn.Read(buf)
@@ -91,8 +90,8 @@ const overlongNotice = "-> (a line from the server was too long to show)"
 
 // lineSink turns framed server lines into clean UTF-8 text.
 type lineSink struct {
-	codec   *session.Codec
-	charset session.Charset
+	codec   *wire.Codec
+	charset wire.Charset
 	// gbkSeen is set by the first line that is not UTF-8: from then on the
 	// server is known to speak GBK and every line is decoded as GBK.
 	gbkSeen bool
@@ -104,14 +103,14 @@ type lineSink struct {
 // FoundTerminator decodes, sanitizes and hands on one line.
 func (s *lineSink) FoundTerminator(line []byte) {
 	cs := s.charset
-	if cs == session.GBK && !s.gbkSeen {
+	if cs == wire.GBK && !s.gbkSeen {
 		// The server starts every session in UTF-8 and switches to GBK only
 		// after our /charset or our first GBK line, so the welcome and the
 		// replayed history arrive in UTF-8. Lines of GBK Chinese are very
 		// rarely valid UTF-8 (most GBK bytes are UTF-8 continuation bytes
 		// or illegal), so validity tells the two apart until GBK shows up.
 		if utf8.Valid(line) {
-			cs = session.UTF8
+			cs = wire.UTF8
 		} else {
 			s.gbkSeen = true
 		}
@@ -119,7 +118,7 @@ func (s *lineSink) FoundTerminator(line []byte) {
 	s.dec = s.codec.Decode(s.dec[:0], cs, line)
 	// Defence in depth: the server sanitizes what users say, but the
 	// client should not trust any peer to leave its terminal alone.
-	s.clean = session.Sanitize(s.clean[:0], s.dec)
+	s.clean = wire.Sanitize(s.clean[:0], s.dec)
 	s.handle(string(s.clean))
 }
 

@@ -10,10 +10,9 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+	"teahouse/session/wire"
 	"testing"
 	"time"
-
-	"teahouse/session"
 )
 
 // Test timing. Waits poll or block on channels; these only bound them.
@@ -127,7 +126,7 @@ type fakeConn struct {
 // read frames what the client sends, as the server would.
 func (fc *fakeConn) read() {
 	defer close(fc.lines)
-	f := session.NewFramer(0, true)
+	f := wire.NewFramer(0, true)
 	buf := make([]byte, 4096)
 	for {
 		n, err := fc.c.Read(buf)

@@ -8,9 +8,8 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"teahouse/session/wire"
 	"time"
-
-	"teahouse/session"
 )
 
 // Defaults and limits. Each is named so that -h, the README and the tests
@@ -45,15 +44,15 @@ const (
 	maxServerLine = 64 << 10
 	// maxInputLine is the longest line the client sends: the server's own
 	// default limit, so nothing we send is discarded as too long.
-	maxInputLine = session.DefaultMaxLine
+	maxInputLine = wire.DefaultMaxLine
 )
 
 // options is the parsed command line.
 type options struct {
-	addr    string          // host:port to dial
-	nick    string          // answers the nickname prompt; empty: the user types one
-	charset session.Charset // the session's charset on the wire
-	drain   time.Duration   // pipe mode: how long to listen after stdin ends
+	addr    string        // host:port to dial
+	nick    string        // answers the nickname prompt; empty: the user types one
+	charset wire.Charset  // the session's charset on the wire
+	drain   time.Duration // pipe mode: how long to listen after stdin ends
 }
 
 // usageError is a bad command line, which exits with status 2.
@@ -105,7 +104,7 @@ func parseArgs(args []string, help io.Writer) (options, error) {
 		}
 		return o, badUsage("%v", err)
 	}
-	cs, err := session.ParseCharset(*enc)
+	cs, err := wire.ParseCharset(*enc)
 	if err != nil {
 		return o, badUsage("-encoding: %v", err)
 	}

@@ -5,9 +5,8 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"teahouse/session/wire"
 	"time"
-
-	"teahouse/session"
 )
 
 // linePrinter shows lines on a plain stream: one line each, LF-ended, no
@@ -28,7 +27,7 @@ func (p *linePrinter) printLine(s string) {
 // lineQueue collects the lines a Framer finds, copied (the Framer's slice
 // is only valid during the call).
 type lineQueue struct {
-	codec   *session.Codec
+	codec   *wire.Codec
 	lines   []string
 	tooLong int
 }
@@ -38,7 +37,7 @@ func (q *lineQueue) FoundTerminator(line []byte) {
 	// Input is taken as UTF-8, the encoding of every Linux terminal and
 	// script; bytes that are not become U+FFFD rather than garbage on the
 	// wire. The link re-encodes for the session's charset.
-	q.lines = append(q.lines, string(q.codec.Decode(nil, session.UTF8, line)))
+	q.lines = append(q.lines, string(q.codec.Decode(nil, wire.UTF8, line)))
 }
 
 // LineTooLong counts a line the server would refuse; it is not sent.
@@ -54,8 +53,8 @@ func (c *client) runPipe(ctx context.Context, stdin io.Reader, stderr io.Writer)
 	stop := make(chan struct{})
 	defer close(stop)
 	chunks := pump(stdin, stop)
-	f := session.NewFramer(maxInputLine, false)
-	q := &lineQueue{codec: session.NewCodec()}
+	f := wire.NewFramer(maxInputLine, false)
+	q := &lineQueue{codec: wire.NewCodec()}
 
 	if c.opts.nick != "" {
 		if o, end := c.sendScripted(ctx, c.opts.nick); end {

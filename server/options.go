@@ -10,6 +10,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"teahouse/session/wire"
 	"time"
 	"unicode/utf8"
 
@@ -67,7 +68,7 @@ func defaultOptions() Options {
 		Addr:            DefaultAddr,
 		Name:            session.DefaultName,
 		Encoding:        DefaultEncoding,
-		MaxLine:         session.DefaultMaxLine,
+		MaxLine:         wire.DefaultMaxLine,
 		History:         session.DefaultHistory,
 		Rate:            session.DefaultRate,
 		Burst:           session.DefaultBurst,
@@ -171,7 +172,7 @@ func (o *Options) validate() error {
 	case o.ShutdownTimeout <= 0:
 		return fmt.Errorf("-shutdown-timeout must be positive, not %v", o.ShutdownTimeout)
 	}
-	if _, _, err := session.ParseEncoding(o.Encoding); err != nil {
+	if _, _, err := wire.ParseEncoding(o.Encoding); err != nil {
 		return fmt.Errorf("-encoding: %v", err)
 	}
 	if _, err := parseLevel(o.LogLevel); err != nil {
@@ -228,7 +229,7 @@ func readMOTD(name string) ([]string, error) {
 // sessionConfig turns the options into the Table's configuration.
 func (o *Options) sessionConfig() (session.Config, error) {
 	cfg := session.DefaultConfig()
-	cs, auto, err := session.ParseEncoding(o.Encoding)
+	cs, auto, err := wire.ParseEncoding(o.Encoding)
 	if err != nil {
 		return cfg, err
 	}

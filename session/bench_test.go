@@ -1,57 +1,17 @@
 package session
 
 import (
-	"bytes"
+	"teahouse/session/sessiontest"
+
 	"fmt"
 	"testing"
 )
-
-// mixedChat is about 1 MiB of chat input as telnet users send it: ASCII and
-// Chinese lines, CRLF and LF terminators, a telnet negotiation now and then.
-func mixedChat() []byte {
-	var b bytes.Buffer
-	for i := 0; b.Len() < 1<<20; i++ {
-		switch i % 8 {
-		case 0:
-			b.WriteString("\xff\xfd\x06")
-		case 3:
-			fmt.Fprintf(&b, "你好，今天的茶怎么样？第%d杯\r\n", i)
-			continue
-		}
-		fmt.Fprintf(&b, "hello everyone, this is line %d of the tea party chat\r\n", i)
-	}
-	return b.Bytes()
-}
-
-// nopSink counts lines and ignores the rest.
-type nopSink struct{ lines int }
-
-func (s *nopSink) FoundTerminator([]byte) { s.lines++ }
-func (s *nopSink) LineTooLong()           {}
-func (s *nopSink) TelnetReply([]byte)     {}
-
-// BenchmarkFramer frames 1 MiB of mixed chat in 4 KiB packets, as a busy
-// connection's reads would arrive. Target: >= 200 MB/s.
-func BenchmarkFramer(b *testing.B) {
-	in := mixedChat()
-	f := NewFramer(DefaultMaxLine, true)
-	var sink nopSink
-	b.SetBytes(int64(len(in)))
-	b.ReportAllocs()
-	for b.Loop() {
-		for p := in; len(p) > 0; {
-			n := min(len(p), 4096)
-			f.Feed(p[:n], &sink)
-			p = p[n:]
-		}
-	}
-}
 
 // BenchmarkSessionInput runs 1 MiB of mixed chat through a whole session
 // (framing, decoding, sanitizing, flood check, dispatch) in a room with one
 // listener, so it measures the per-line cost of the core.
 func BenchmarkSessionInput(b *testing.B) {
-	in := mixedChat()
+	in := sessiontest.MixedChat()
 	h := newHarness(nil, func(c *Config) { c.Rate = 0 })
 	a := h.mustLogin("alice")
 	listener := h.mustLogin("bob")

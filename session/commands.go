@@ -1,6 +1,8 @@
 package session
 
 import (
+	"teahouse/session/wire"
+
 	"fmt"
 	"slices"
 	"strings"
@@ -240,7 +242,7 @@ func cmdCharset(s *Session, args string) error {
 		s.reply("your charset is " + s.charset.String() + auto)
 		return nil
 	}
-	c, err := ParseCharset(args)
+	c, err := wire.ParseCharset(args)
 	if err != nil {
 		return err
 	}

@@ -1,8 +1,8 @@
 package session
 
 import (
-	"fmt"
-	"strings"
+	"teahouse/session/wire"
+
 	"time"
 )
 
@@ -23,7 +23,7 @@ const (
 // protocol's defaults.
 type Config struct {
 	Name        string        // server name in the welcome line
-	Charset     Charset       // charset of new sessions
+	Charset     wire.Charset  // charset of new sessions
 	AutoCharset bool          // switch a UTF-8 session to GBK on its first GBK line
 	MaxLine     int           // longest input line in bytes
 	History     int           // lines of room history replayed on entering (0: none)
@@ -46,26 +46,13 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{
 		Name:        DefaultName,
-		Charset:     UTF8,
+		Charset:     wire.UTF8,
 		AutoCharset: true,
-		MaxLine:     DefaultMaxLine,
+		MaxLine:     wire.DefaultMaxLine,
 		History:     DefaultHistory,
 		Rate:        DefaultRate,
 		Burst:       DefaultBurst,
 		MaxOut:      DefaultMaxOut,
 		Now:         time.Now,
 	}
-}
-
-// ParseEncoding reads the server's -encoding flag: "utf-8", "gbk" or "auto"
-// (UTF-8 that switches to GBK on the first GBK line).
-func ParseEncoding(s string) (c Charset, auto bool, err error) {
-	if strings.EqualFold(strings.TrimSpace(s), "auto") {
-		return UTF8, true, nil
-	}
-	c, err = ParseCharset(s)
-	if err != nil {
-		return UTF8, false, fmt.Errorf("encoding must be utf-8, gbk or auto, not %q", s)
-	}
-	return c, false, nil
 }

@@ -1,6 +1,8 @@
 package session
 
 import (
+	"teahouse/session/wire"
+
 	"testing"
 	"time"
 )
@@ -301,40 +303,40 @@ func TestAutoCharset(t *testing.T) {
 		lines   [][]byte // what alice sends
 		me      []string // what she gets, decoded from her final charset
 		room    []string // what bob (UTF-8) gets
-		charset Charset
+		charset wire.Charset
 	}{
 		{name: "GBK bytes switch an auto session to GBK and say so once",
 			lines:   [][]byte{toGBK("你好"), toGBK("再见")},
 			me:      []string{switched},
 			room:    []string{"alice: 你好", "alice: 再见"},
-			charset: GBK},
+			charset: wire.GBK},
 		{name: "valid UTF-8 does not switch",
 			lines:   [][]byte{[]byte("你好")},
 			room:    []string{"alice: 你好"},
-			charset: UTF8},
+			charset: wire.UTF8},
 		{name: "bytes valid as both UTF-8 and GBK stay UTF-8",
 			lines:   [][]byte{[]byte("café")},
 			room:    []string{"alice: café"},
-			charset: UTF8},
+			charset: wire.UTF8},
 		{name: "bytes that are neither UTF-8 nor GBK do not switch",
 			lines:   [][]byte{{'a', 0x81, '!', 'b'}},
 			room:    []string{"alice: a\ufffd!b"},
-			charset: UTF8},
+			charset: wire.UTF8},
 		{name: "setting utf-8 turns detection off",
 			before:  "/charset utf-8",
 			lines:   [][]byte{toGBK("你好")},
 			room:    []string{"alice: \ufffd\ufffd\ufffd\ufffd"},
-			charset: UTF8},
+			charset: wire.UTF8},
 		{name: "a server without auto never switches",
 			mod:     func(c *Config) { c.AutoCharset = false },
 			lines:   [][]byte{toGBK("你好")},
 			room:    []string{"alice: \ufffd\ufffd\ufffd\ufffd"},
-			charset: UTF8},
+			charset: wire.UTF8},
 		{name: "a GBK server's sessions start in GBK and are not told",
-			mod:     func(c *Config) { c.Charset = GBK },
+			mod:     func(c *Config) { c.Charset = wire.GBK },
 			lines:   [][]byte{toGBK("你好")},
 			room:    []string{"alice: 你好"}, // bob is GBK too
-			charset: GBK},
+			charset: wire.GBK},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -353,13 +355,13 @@ func TestAutoCharset(t *testing.T) {
 				alice.sendBytes(append(l, '\r', '\n'))
 			}
 			var me []string
-			if alice.s.Charset() == GBK {
+			if alice.s.Charset() == wire.GBK {
 				me = alice.gotGBK()
 			} else {
 				me = alice.got()
 			}
 			expectLines(t, "alice", me, tt.me)
-			if bob.s.Charset() == GBK {
+			if bob.s.Charset() == wire.GBK {
 				expectLines(t, "bob", bob.gotGBK(), tt.room)
 			} else {
 				expectLines(t, "bob", bob.got(), tt.room)
@@ -392,8 +394,8 @@ func TestInputIsCleaned(t *testing.T) {
 		{"a bidi override is removed", []byte("\u202Egnp.exe"), []string{"alice: gnp.exe"}},
 		{"a line of spaces says nothing", []byte("   \t "), nil},
 		{"spaces around the text are trimmed", []byte("   hi   "), []string{"alice: hi"}},
-		{"a telnet command inside a line is removed", []byte{'h', 'e', telnetIAC, 241, 'l', 'l', 'o'}, []string{"alice: hello"}},
-		{"an escaped 0xFF is a data byte, invalid UTF-8 and not GBK", []byte{'a', telnetIAC, telnetIAC, 'b'}, []string{"alice: a\ufffdb"}},
+		{"a telnet command inside a line is removed", []byte{'h', 'e', wire.IAC, 241, 'l', 'l', 'o'}, []string{"alice: hello"}},
+		{"an escaped 0xFF is a data byte, invalid UTF-8 and not GBK", []byte{'a', wire.IAC, wire.IAC, 'b'}, []string{"alice: a\ufffdb"}},
 		{"escapes are removed from commands too", []byte("/me \x1b[5mblinks"), []string{"* alice blinks"}},
 	}
 	for _, tt := range tests {
@@ -418,18 +420,18 @@ func TestInputIsCleaned(t *testing.T) {
 // TestTelnetRefusals checks that option requests are answered on the
 // session's connection, once per option, even before login.
 func TestTelnetRefusals(t *testing.T) {
-	const echo, timingMark = 1, telnetTimingMark
+	const echo, timingMark = 1, wire.OptTimingMark
 	tests := []struct {
 		name string
 		in   []byte
 		want []byte
 	}{
-		{"DO ECHO is refused with WONT ECHO", []byte{telnetIAC, telnetDO, echo}, []byte{telnetIAC, telnetWONT, echo}},
-		{"WILL ECHO is refused with DONT ECHO", []byte{telnetIAC, telnetWILL, echo}, []byte{telnetIAC, telnetDONT, echo}},
-		{"DO ECHO twice is refused once", []byte{telnetIAC, telnetDO, echo, telnetIAC, telnetDO, echo}, []byte{telnetIAC, telnetWONT, echo}},
+		{"DO ECHO is refused with WONT ECHO", []byte{wire.IAC, wire.DO, echo}, []byte{wire.IAC, wire.WONT, echo}},
+		{"WILL ECHO is refused with DONT ECHO", []byte{wire.IAC, wire.WILL, echo}, []byte{wire.IAC, wire.DONT, echo}},
+		{"DO ECHO twice is refused once", []byte{wire.IAC, wire.DO, echo, wire.IAC, wire.DO, echo}, []byte{wire.IAC, wire.WONT, echo}},
 		{"Ctrl-C's TIMING-MARK is refused every time",
-			[]byte{telnetIAC, 244, telnetIAC, telnetDO, timingMark, telnetIAC, 244, telnetIAC, telnetDO, timingMark},
-			[]byte{telnetIAC, telnetWONT, timingMark, telnetIAC, telnetWONT, timingMark}},
+			[]byte{wire.IAC, 244, wire.IAC, wire.DO, timingMark, wire.IAC, 244, wire.IAC, wire.DO, timingMark},
+			[]byte{wire.IAC, wire.WONT, timingMark, wire.IAC, wire.WONT, timingMark}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

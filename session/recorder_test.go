@@ -1,6 +1,8 @@
 package session
 
 import (
+	"teahouse/session/wire"
+
 	"fmt"
 	"strings"
 	"testing"
@@ -161,13 +163,13 @@ func (u *user) closed(reason CloseReason) { u.h.table.Closed(u.s, reason) }
 func (u *user) gotGBK() []string {
 	lines := u.conn.lines()
 	for i, l := range lines {
-		lines[i] = string(NewCodec().Decode(nil, GBK, []byte(l)))
+		lines[i] = string(wire.NewCodec().Decode(nil, wire.GBK, []byte(l)))
 	}
 	return lines
 }
 
 // toGBK encodes UTF-8 text as a GBK terminal would send it.
-func toGBK(s string) []byte { return NewCodec().Encode(nil, GBK, []byte(s)) }
+func toGBK(s string) []byte { return wire.NewCodec().Encode(nil, wire.GBK, []byte(s)) }
 
 // expectLines fails the test unless got is exactly want, line for line.
 func expectLines(t *testing.T, who string, got, want []string) {

@@ -1,5 +1,7 @@
 package session
 
+import "teahouse/session/wire"
+
 // TimestampLayout is the prefix /timestamp on adds to each line.
 const TimestampLayout = "[15:04:05] "
 
@@ -9,13 +11,13 @@ const crlf = "\r\n"
 // renderer turns a Message into wire bytes for a recipient's charset and
 // timestamp setting.
 type renderer struct {
-	codec *Codec
+	codec *wire.Codec
 	text  []byte // scratch for the UTF-8 form
 }
 
 // appendLine appends m as one line for a recipient with charset c and
 // timestamps ts.
-func (r *renderer) appendLine(dst []byte, m *Message, c Charset, ts bool) []byte {
+func (r *renderer) appendLine(dst []byte, m *Message, c wire.Charset, ts bool) []byte {
 	r.text = r.text[:0]
 	if ts {
 		r.text = m.Time.AppendFormat(r.text, TimestampLayout)
@@ -30,19 +32,19 @@ func (r *renderer) appendLine(dst []byte, m *Message, c Charset, ts bool) []byte
 // sessions encodes at most four times.
 type broadcastCache struct {
 	msg   *Message
-	lines [numCharsets][2][]byte
+	lines [wire.NumCharsets][2][]byte
 	store []byte // backing array for lines, reused between broadcasts
 }
 
 // reset starts a new broadcast of m.
 func (b *broadcastCache) reset(m *Message) {
 	b.msg = m
-	b.lines = [numCharsets][2][]byte{}
+	b.lines = [wire.NumCharsets][2][]byte{}
 	b.store = b.store[:0]
 }
 
 // line returns m rendered for charset c and timestamps ts.
-func (b *broadcastCache) line(r *renderer, c Charset, ts bool) []byte {
+func (b *broadcastCache) line(r *renderer, c wire.Charset, ts bool) []byte {
 	t := 0
 	if ts {
 		t = 1

@@ -1,6 +1,8 @@
 package session
 
 import (
+	"teahouse/session/wire"
+
 	"fmt"
 	"strings"
 	"time"
@@ -24,7 +26,7 @@ type Session struct {
 	t    *Table
 	conn Conn
 
-	framer  Framer
+	framer  wire.Framer
 	phase   phase
 	closing CloseReason // why the session is ending, once it is
 	closed  bool        // Conn.Close has been called
@@ -36,7 +38,7 @@ type Session struct {
 
 	roomIdx, tableIdx int // positions in room.members and Table.sessions
 
-	charset     Charset
+	charset     wire.Charset
 	autoCharset bool // still watching for a first GBK line
 	timestamps  bool
 	echo        bool
@@ -63,7 +65,7 @@ func (s *Session) Nick() string { return s.nick }
 func (s *Session) Remote() string { return s.remote }
 
 // Charset returns the session's current charset.
-func (s *Session) Charset() Charset { return s.charset }
+func (s *Session) Charset() wire.Charset { return s.charset }
 
 // CollectIncomingData is asynchat's collect_incoming_data: it takes the
 // bytes the reactor read, strips telnet commands, and calls FoundTerminator
@@ -90,12 +92,12 @@ func (s *Session) FoundTerminator(raw []byte) {
 	}
 	t := s.t
 	t.linesIn++
-	if s.autoCharset && s.charset == UTF8 && !utf8.Valid(raw) && t.codec.IsGBK(raw) {
-		s.charset, s.autoCharset = GBK, false
+	if s.autoCharset && s.charset == wire.UTF8 && !utf8.Valid(raw) && t.codec.IsGBK(raw) {
+		s.charset, s.autoCharset = wire.GBK, false
 		s.reply("your terminal sends GBK, so your charset is now gbk (/charset utf-8 to change it back)")
 	}
 	t.decoded = t.codec.Decode(t.decoded[:0], s.charset, raw)
-	t.clean = Sanitize(t.clean[:0], t.decoded)
+	t.clean = wire.Sanitize(t.clean[:0], t.decoded)
 	if len(t.clean) == 0 {
 		return
 	}
@@ -116,7 +118,7 @@ func (s *Session) LineTooLong() {
 		return // after /quit in the same packet, like the lines there
 	}
 	s.t.stats.DropsLongLine.Add(1)
-	s.reply(fmt.Sprintf("line too long (over %d bytes): it was not delivered", s.framer.max))
+	s.reply(fmt.Sprintf("line too long (over %d bytes): it was not delivered", s.framer.Max()))
 }
 
 // TelnetReply sends a telnet option refusal back to the peer as it is.

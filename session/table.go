@@ -1,6 +1,8 @@
 package session
 
 import (
+	"teahouse/session/wire"
+
 	"fmt"
 	"slices"
 	"strings"
@@ -43,7 +45,7 @@ type Table struct {
 	cfg   Config
 	stats Stats
 
-	codec  *Codec
+	codec  *wire.Codec
 	render renderer
 	cache  broadcastCache
 	fold   *folder
@@ -75,7 +77,7 @@ func NewTable(cfg Config) *Table {
 		cfg.Now = time.Now
 	}
 	if cfg.MaxLine <= 0 {
-		cfg.MaxLine = DefaultMaxLine
+		cfg.MaxLine = wire.DefaultMaxLine
 	}
 	if cfg.Name == "" {
 		cfg.Name = DefaultName
@@ -85,7 +87,7 @@ func NewTable(cfg Config) *Table {
 	}
 	t := &Table{
 		cfg:   cfg,
-		codec: NewCodec(),
+		codec: wire.NewCodec(),
 		fold:  newFolder(),
 		nicks: make(map[string]*Session),
 		rooms: make(map[string]*Room),
@@ -111,7 +113,7 @@ func (t *Table) Open(c Conn, remote string) *Session {
 		connected:   t.now,
 		lastInput:   t.now,
 		charset:     t.cfg.Charset,
-		autoCharset: t.cfg.AutoCharset && t.cfg.Charset == UTF8,
+		autoCharset: t.cfg.AutoCharset && t.cfg.Charset == wire.UTF8,
 		roomIdx:     -1,
 		tableIdx:    len(t.sessions),
 	}

@@ -1,6 +1,8 @@
 package session
 
 import (
+	"teahouse/session/wire"
+
 	"strings"
 	"testing"
 	"time"
@@ -465,7 +467,7 @@ func TestDefaultsMatchTheProtocol(t *testing.T) {
 		got, want any
 	}{
 		{"the server is called teahouse", c.Name, "teahouse"},
-		{"new sessions start in UTF-8", c.Charset, UTF8},
+		{"new sessions start in UTF-8", c.Charset, wire.UTF8},
 		{"the charset is detected automatically", c.AutoCharset, true},
 		{"lines are at most 4096 bytes", c.MaxLine, 4096},
 		{"20 lines of history are replayed", c.History, 20},

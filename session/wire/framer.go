@@ -1,4 +1,4 @@
-package session
+package wire
 
 // DefaultMaxLine is the longest line, in bytes after telnet commands are
 // removed, that a session accepts (PROTOCOL.md: "Maximum line length").
@@ -68,6 +68,9 @@ func (f *Framer) Init(max int, telnet bool) {
 	*f = Framer{max: max, telnet: telnet}
 }
 
+// Max returns the longest line, in bytes, the framer delivers.
+func (f *Framer) Max() int { return f.max }
+
 // Buffered reports how many bytes of a partial line are held.
 func (f *Framer) Buffered() int { return len(f.buf) }
 
@@ -78,7 +81,7 @@ func (f *Framer) Feed(p []byte, sink FrameSink) {
 		b := p[i]
 		switch f.state {
 		case stData:
-			if b == telnetIAC && f.telnet {
+			if b == IAC && f.telnet {
 				f.state = stIAC
 				continue
 			}
@@ -98,7 +101,7 @@ func (f *Framer) Feed(p []byte, sink FrameSink) {
 				// Copy the whole run of ordinary bytes at once: this is the
 				// hot path, and a chat line is usually one run.
 				j := i + 1
-				for j < len(p) && p[j] != '\r' && p[j] != '\n' && (p[j] != telnetIAC || !f.telnet) {
+				for j < len(p) && p[j] != '\r' && p[j] != '\n' && (p[j] != IAC || !f.telnet) {
 					j++
 				}
 				f.collect(p[i:j], sink)
@@ -106,13 +109,13 @@ func (f *Framer) Feed(p []byte, sink FrameSink) {
 			}
 		case stIAC:
 			switch b {
-			case telnetIAC: // IAC IAC is a literal 0xFF data byte
+			case IAC: // IAC IAC is a literal 0xFF data byte
 				f.state = stData
 				f.afterCR = false
 				f.collect(p[i:i+1], sink)
-			case telnetWILL, telnetWONT, telnetDO, telnetDONT:
+			case WILL, WONT, DO, DONT:
 				f.verb, f.state = b, stOption
-			case telnetSB:
+			case SB:
 				f.state = stSB
 			default: // any other two-byte command (NOP, IP, AYT, GA, ...)
 				f.state = stData
@@ -123,14 +126,14 @@ func (f *Framer) Feed(p []byte, sink FrameSink) {
 				sink.TelnetReply(reply)
 			}
 		case stSB:
-			if b == telnetIAC {
+			if b == IAC {
 				f.state = stSBIAC
 			}
 		case stSBIAC:
 			switch b {
-			case telnetSE:
+			case SE:
 				f.state = stData
-			case telnetIAC: // escaped 0xFF inside the subnegotiation
+			case IAC: // escaped 0xFF inside the subnegotiation
 				f.state = stSB
 			default:
 				f.state = stSB

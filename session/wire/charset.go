@@ -1,4 +1,4 @@
-package session
+package wire
 
 import (
 	"bytes"
@@ -22,8 +22,8 @@ const (
 	GBK
 )
 
-// numCharsets sizes per-charset render caches.
-const numCharsets = 2
+// NumCharsets is how many charsets there are; it sizes per-charset render caches.
+const NumCharsets = 2
 
 // String returns the charset's name as users type it.
 func (c Charset) String() string {
@@ -141,4 +141,17 @@ func grow(dst []byte, n int) []byte {
 	nb := make([]byte, len(dst), 2*cap(dst)+n)
 	copy(nb, dst)
 	return nb
+}
+
+// ParseEncoding reads the server's -encoding flag: "utf-8", "gbk" or "auto"
+// (UTF-8 that switches to GBK on the first GBK line).
+func ParseEncoding(s string) (c Charset, auto bool, err error) {
+	if strings.EqualFold(strings.TrimSpace(s), "auto") {
+		return UTF8, true, nil
+	}
+	c, err = ParseCharset(s)
+	if err != nil {
+		return UTF8, false, fmt.Errorf("encoding must be utf-8, gbk or auto, not %q", s)
+	}
+	return c, false, nil
 }

@@ -1,21 +1,21 @@
-package session
+package wire
 
 // Telnet command bytes (RFC 854) that the framer recognises in input.
 const (
-	telnetSE   = 240 // end of subnegotiation
-	telnetSB   = 250 // start of subnegotiation
-	telnetWILL = 251
-	telnetWONT = 252
-	telnetDO   = 253
-	telnetDONT = 254
-	telnetIAC  = 255 // "interpret as command"
+	SE   = 240 // end of subnegotiation
+	SB   = 250 // start of subnegotiation
+	WILL = 251
+	WONT = 252
+	DO   = 253
+	DONT = 254
+	IAC  = 255 // "interpret as command"
 )
 
-// telnetTimingMark is RFC 860's TIMING-MARK option. Linux telnet sends
+// OptTimingMark is RFC 860's TIMING-MARK option. Linux telnet sends
 // IAC DO TIMING-MARK after every Ctrl-C and discards output until it hears
 // WILL or WONT TIMING-MARK, so it is refused every time it is asked for,
 // not once: a user who presses Ctrl-C twice must still see the room.
-const telnetTimingMark = 6
+const OptTimingMark = 6
 
 // refusals remembers which options a peer has already been refused, so that
 // a refusal goes out once per option and negotiation can never loop
@@ -33,20 +33,20 @@ func (r *refusals) refuse(buf *[3]byte, verb, opt byte) []byte {
 	var set *[4]uint64
 	var answer byte
 	switch verb {
-	case telnetDO:
-		set, answer = &r.wont, telnetWONT
-	case telnetWILL:
-		set, answer = &r.dont, telnetDONT
+	case DO:
+		set, answer = &r.wont, WONT
+	case WILL:
+		set, answer = &r.dont, DONT
 	default:
 		return nil
 	}
 	word, bit := opt/64, uint64(1)<<(opt%64)
-	if opt != telnetTimingMark {
+	if opt != OptTimingMark {
 		if set[word]&bit != 0 {
 			return nil
 		}
 		set[word] |= bit
 	}
-	*buf = [3]byte{telnetIAC, answer, opt}
+	*buf = [3]byte{IAC, answer, opt}
 	return buf[:]
 }
