@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"syscall"
+	"teahouse/session"
 	"teahouse/session/wire"
 	"time"
 )
@@ -102,7 +103,7 @@ func (c *client) say(line string, show func(echo string)) error {
 		return nil
 	}
 	echo := c.room.outgoing(line)
-	if isQuit(line) {
+	if session.IsQuit(line) {
 		c.quitSent.Store(true)
 	}
 	if echo != "" {

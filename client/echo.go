@@ -36,17 +36,6 @@ func localEcho(nick, line string) (string, bool) {
 	return nick + sepChat + line, true
 }
 
-// isQuit reports whether line asks the server to end the session, so that
-// the server closing the connection afterwards is not an error.
-func isQuit(line string) bool {
-	word, _ := splitWord(line)
-	switch strings.ToLower(word) {
-	case "/quit", "/logout", "/exit", "logout":
-		return true
-	}
-	return false
-}
-
 // nickAttempt returns the nickname that line asks for while logging in:
 // NAME, login NAME, /login NAME or /nick NAME. Other commands (/help,
 // /quit) ask for none.

@@ -34,30 +34,6 @@ func TestLocalEchoFollowsTheDocumentedRules(t *testing.T) {
 	}
 }
 
-func TestQuitCommandsAreRecognised(t *testing.T) {
-	tests := []struct {
-		name string
-		line string
-		want bool
-	}{
-		{"/quit leaves", "/quit", true},
-		{"/quit with a reason leaves", "/quit see you", true},
-		{"/QUIT leaves", "/QUIT", true},
-		{"/logout leaves", "/logout", true},
-		{"/exit leaves", "/exit", true},
-		{"logout leaves", "logout", true},
-		{"/quitter does not", "/quitter", false},
-		{"chat about quitting does not", "I quit", false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := isQuit(tt.line); got != tt.want {
-				t.Errorf("isQuit(%q) = %v, want %v", tt.line, got, tt.want)
-			}
-		})
-	}
-}
-
 func TestNicknameAttemptsAreRead(t *testing.T) {
 	tests := []struct {
 		name string

@@ -3,10 +3,8 @@ package main
 import (
 	"hash/fnv"
 	"strings"
-	"unicode"
-	"unicode/utf8"
+	"teahouse/session"
 
-	"golang.org/x/text/unicode/norm"
 )
 
 // kind is what a server line is, judged by the formats in PROTOCOL.md
@@ -66,14 +64,14 @@ func parseLine(s string) message {
 		m.kind, m.nick, m.text = pmParts(kindPMTo, s[len(prefixPMTo):], s)
 	case strings.HasPrefix(s, prefixEmote):
 		nick, rest, ok := strings.Cut(s[len(prefixEmote):], " ")
-		if ok && isNick(nick) {
+		if ok && (session.CheckNick(nick) == nil) {
 			m.kind, m.nick, m.text = kindEmote, nick, rest
 		} else {
 			m.text = s
 		}
 	default:
 		nick, rest, ok := strings.Cut(s, sepChat)
-		if ok && isNick(nick) {
+		if ok && (session.CheckNick(nick) == nil) {
 			m.kind, m.nick, m.text = kindChat, nick, rest
 		} else {
 			m.text = s
@@ -86,7 +84,7 @@ func parseLine(s string) message {
 // looks like a PM stays plain.
 func pmParts(k kind, rest, whole string) (kind, string, string) {
 	nick, text, ok := strings.Cut(rest, suffixPM)
-	if !ok || !isNick(nick) {
+	if !ok || !(session.CheckNick(nick) == nil) {
 		return kindPlain, "", whole
 	}
 	return k, nick, text
@@ -104,24 +102,6 @@ func isStamp(s string) bool {
 	}
 	return true
 }
-
-// isNick reports whether s could be a nickname: 1-16 Unicode letters,
-// digits, '_', '-' or '.'.
-func isNick(s string) bool {
-	if s == "" || utf8.RuneCountInString(s) > maxNickRunes {
-		return false
-	}
-	for _, r := range s {
-		if !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '_' && r != '-' && r != '.' {
-			return false
-		}
-	}
-	return true
-}
-
-// foldNick is the form in which the server compares nicknames: NFKC, then
-// case folded, so Alice, alice and full-width Ａlice are one name.
-func foldNick(s string) string { return strings.ToLower(norm.NFKC.String(s)) }
 
 // String is the line in its plain form, exactly as the server sent it.
 func (m message) String() string {
@@ -174,7 +154,7 @@ var nickPalette = [...]string{
 // the same in every line and every session, whatever the case.
 func nickColour(nick string) string {
 	h := fnv.New32a()
-	h.Write([]byte(foldNick(nick)))
+	h.Write([]byte(session.NameKey(nick)))
 	return nickPalette[h.Sum32()%uint32(len(nickPalette))]
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"strings"
 	"sync"
+	"teahouse/session"
 	"time"
 )
 
@@ -97,7 +98,7 @@ func (r *room) observe(m message) (joined, answered bool) {
 		return false, false
 	}
 	if m.kind == kindAnnounce {
-		if old, nick, ok := strings.Cut(m.text, renamedMark); ok && foldNick(old) == foldNick(r.nick) && isNick(nick) {
+		if old, nick, ok := strings.Cut(m.text, renamedMark); ok && session.NameKey(old) == session.NameKey(r.nick) && (session.CheckNick(nick) == nil) {
 			r.nick = nick
 		}
 	}
@@ -107,7 +108,7 @@ func (r *room) observe(m message) (joined, answered bool) {
 // askedFor reports whether who is one of the nicknames we asked for.
 func (r *room) askedFor(who string) bool {
 	for _, c := range r.candidates {
-		if foldNick(c) == foldNick(who) {
+		if session.NameKey(c) == session.NameKey(who) {
 			return true
 		}
 	}

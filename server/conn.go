@@ -24,15 +24,22 @@ type conn struct {
 	remote string
 	since  time.Time
 
+	state connState
 	// reason is why the connection is closing: set by Close (or by
 	// OnClose from gnet's error) and reported to the Table by OnClose.
 	reason session.CloseReason
-	// closed is set as OnClose starts: gnet is about to release the
-	// connection, so nothing may touch c again.
-	closed bool
-	// refused marks a connection turned away in OnOpen; it never had a session.
-	refused bool
 }
+
+// connState is where a connection is in its life, from the reactor's side.
+// It only moves forward; OnClose is the one place that reaches connGone.
+type connState uint8
+
+const (
+	connOpen    connState = iota // serving
+	connClosing                  // Close was asked for reason; gnet will run OnClose
+	connGone                     // OnClose ran: gnet releases c, nothing may touch it
+	connRefused                  // turned away in OnOpen; it never had a session
+)
 
 // Write queues p on the connection. gnet writes it to the socket at once
 // when nothing is pending and appends the rest to its outbound buffer, so p
@@ -41,15 +48,15 @@ type conn struct {
 // Write then reports errGone. Output to a connection that is already
 // closing is dropped, so a slow reader's buffer stops growing at the cap.
 func (k *conn) Write(p []byte) error {
-	if k.closed {
+	switch k.state {
+	case connGone, connRefused:
 		return errGone
-	}
-	if k.reason != session.ReasonNone {
+	case connClosing:
 		return nil
 	}
 	n, err := k.c.Write(p)
 	k.r.m.bytesOut.Add(uint64(n))
-	if err != nil || k.closed {
+	if err != nil || k.state == connGone {
 		return errGone
 	}
 	return nil
@@ -58,7 +65,7 @@ func (k *conn) Write(p []byte) error {
 // Buffered is the output gnet holds for the connection that the peer has
 // not taken yet.
 func (k *conn) Buffered() int {
-	if k.closed {
+	if k.state >= connGone {
 		return 0
 	}
 	return k.c.OutboundBuffered()
@@ -69,12 +76,12 @@ func (k *conn) Buffered() int {
 // runs OnClose, which reports reason, flushes what it can without
 // blocking, and closes the socket. Only the first reason counts.
 func (k *conn) Close(reason session.CloseReason) {
-	if k.closed || k.reason != session.ReasonNone {
+	if k.state != connOpen {
 		return
 	}
 	if reason == session.ReasonNone {
 		reason = session.ReasonQuit
 	}
-	k.reason = reason
+	k.state, k.reason = connClosing, reason
 	_ = k.c.Close()
 }

@@ -30,9 +30,8 @@ type reactor struct {
 	m     *counters
 
 	// loop: connection bookkeeping.
-	conns        map[*conn]struct{}
+	conns        map[*conn]struct{} // every open connection: the one count of them (m.connsOpen publishes it)
 	perIP        map[netip.Addr]int
-	open         int
 	fileCap      int // connections the open-file limit allows (0: no limit), see fileCap
 	shuttingDown bool
 	drainedOnce  bool
@@ -129,7 +128,7 @@ func (r *reactor) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 	r.m.connsTotal.Add(1)
 	ip := remoteIP(c.RemoteAddr())
 	if why := r.admit(ip); why != "" {
-		c.SetContext(&conn{refused: true})
+		c.SetContext(&conn{state: connRefused})
 		r.logRefusal(c.RemoteAddr(), why)
 		return session.ReplyLine(why), gnet.Close
 	}
@@ -138,16 +137,12 @@ func (r *reactor) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 	c.SetContext(k)
 	r.conns[k] = struct{}{}
 	r.perIP[ip]++
-	r.open++
-	r.m.connsOpen.Add(1)
-	r.log.Debug("open", "remote", k.remote, "open", r.open)
+	r.m.connsOpen.Store(int64(len(r.conns)))
+	r.log.Debug("open", "remote", k.remote, "open", len(r.conns))
 
+	// The Table defers its output (DeferFlush), so Open writes nothing
+	// and cannot see this connection fail before k.sess is set.
 	k.sess = r.table.Open(k, k.remote)
-	if k.closed {
-		// The welcome write failed and OnClose ran inside Open, before
-		// the session existed: report it now.
-		r.table.Closed(k.sess, k.reason)
-	}
 	return nil, gnet.None
 }
 
@@ -156,8 +151,8 @@ func (r *reactor) admit(ip netip.Addr) string {
 	switch {
 	case r.shuttingDown:
 		return "server shutting down, try again later"
-	case r.opts.MaxClients > 0 && r.open >= r.opts.MaxClients,
-		r.fileCap > 0 && r.open >= r.fileCap:
+	case r.opts.MaxClients > 0 && len(r.conns) >= r.opts.MaxClients,
+		r.fileCap > 0 && len(r.conns) >= r.fileCap:
 		return "server full, try again later"
 	case r.opts.MaxPerIP > 0 && !ip.IsLoopback() && r.perIP[ip] >= r.opts.MaxPerIP:
 		return fmt.Sprintf("too many connections from your address (limit %d)", r.opts.MaxPerIP)
@@ -186,14 +181,12 @@ func (r *reactor) OnTraffic(c gnet.Conn) gnet.Action {
 	buf, _ := c.Peek(-1)
 	n := len(buf)
 	r.m.bytesIn.Add(uint64(n))
-	if k == nil || k.refused {
+	if k == nil || k.state != connOpen {
 		_, _ = c.Discard(n)
 		return gnet.None
 	}
-	if !k.closed && k.reason == session.ReasonNone && k.sess != nil {
-		k.sess.CollectIncomingData(buf)
-	}
-	if k.closed {
+	k.sess.CollectIncomingData(buf)
+	if k.state == connGone {
 		// A write to this connection failed while handling its input and
 		// gnet has already released it: leave it alone.
 		return gnet.None
@@ -210,27 +203,25 @@ func (r *reactor) OnClose(c gnet.Conn, err error) gnet.Action {
 	if k == nil {
 		return gnet.None
 	}
-	if k.refused {
+	switch k.state {
+	case connRefused:
 		r.m.closed(session.ReasonRefused)
 		return gnet.None
-	}
-	if k.closed {
+	case connGone:
 		return gnet.None
-	}
-	k.closed = true
-	if k.reason == session.ReasonNone {
+	case connOpen:
 		k.reason = r.reasonFor(err)
 	}
+	k.state = connGone
 	delete(r.conns, k)
 	if r.perIP[k.ip]--; r.perIP[k.ip] <= 0 {
 		delete(r.perIP, k.ip)
 	}
-	r.open--
-	r.m.connsOpen.Add(-1)
+	r.m.connsOpen.Store(int64(len(r.conns)))
 	r.m.closed(k.reason)
 
 	attrs := []any{"remote", k.remote, "reason", k.reason.Label(), "duration", time.Since(k.since).Round(time.Millisecond)}
-	if k.sess != nil && k.sess.Nick() != "" {
+	if k.sess.Nick() != "" {
 		attrs = append(attrs, "nick", k.sess.Nick())
 	}
 	if k.reason == session.ReasonTooSlow {
@@ -242,9 +233,7 @@ func (r *reactor) OnClose(c gnet.Conn, err error) gnet.Action {
 		r.log.Debug("close", attrs...)
 	}
 
-	if k.sess != nil {
-		r.table.Closed(k.sess, k.reason)
-	}
+	r.table.Closed(k.sess, k.reason)
 	r.checkDrained()
 	return gnet.None
 }
@@ -321,7 +310,7 @@ func (r *reactor) shutdown() {
 }
 
 func (r *reactor) checkDrained() {
-	if r.shuttingDown && r.open == 0 && !r.drainedOnce {
+	if r.shuttingDown && len(r.conns) == 0 && !r.drainedOnce {
 		r.drainedOnce = true
 		close(r.drained)
 	}

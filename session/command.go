@@ -1,23 +1,43 @@
 package session
 
 import (
-	"fmt"
 	"strings"
 )
 
-// Command is one slash command: its names, its grammar, its help, and the
-// handler. The table of them is the single source for dispatch and /help,
+// Requirement says who may run a command. The dispatcher checks it in one
+// place (Session.dispatch) before any handler runs, as ergo's dispatch
+// table does with usablePreReg.
+type Requirement uint8
+
+const (
+	// Anyone may run the command, logged in or not (/help, /quit).
+	Anyone Requirement = iota
+	// LoggedOut commands only make sense before login (/login).
+	LoggedOut
+	// LoggedIn commands need a nickname and a room (/msg, /join).
+	LoggedIn
+	// Operator commands need a logged-in operator; /help lists them only
+	// to operators.
+	Operator
+)
+
+// Command is one command: its names, its grammar, its help and its
+// handler. A Registry of them is the single source for dispatch and /help,
 // so the two cannot drift (ssh-chat's command set, ergo's dispatch table).
 type Command struct {
 	Name    string   // without the slash
 	Aliases []string // other slash names
-	Bare    []string // words that work without a slash, as in the book's chat ("say", "logout")
-	Usage   string   // arguments, e.g. "NICK text"
-	Help    string   // one line
-	Login   bool     // usable before login
-	Chat    bool     // usable after login
-	MinArgs bool     // needs a non-empty argument
-	Run     func(s *Session, args string) error
+	// Bare are words that run the command without a slash, as in the
+	// book's chat ("say hi", "logout"). BareArgs says whether a bare word
+	// takes arguments: "who is here?" is chat, "who" alone runs /who.
+	Bare     []string
+	BareArgs bool
+	Usage    string // arguments, e.g. "NICK text"
+	Help     string // one line
+	Requires Requirement
+	MinArgs  int  // words the arguments must have at least
+	Hidden   bool // not listed by /help (plain chat, unknown)
+	Run      func(s *Session, args string) error
 }
 
 // usage returns "/name ARGS".
@@ -34,9 +54,7 @@ func (c *Command) helpLine() string {
 	for _, a := range c.Aliases {
 		also = append(also, "/"+a)
 	}
-	for _, b := range c.Bare {
-		also = append(also, b)
-	}
+	also = append(also, c.Bare...)
 	s := c.usage()
 	if len(also) > 0 {
 		s += " (also " + strings.Join(also, ", ") + ")"
@@ -44,75 +62,47 @@ func (c *Command) helpLine() string {
 	return s + ": " + c.Help
 }
 
-// usableIn reports whether the command works in phase p.
-func (c *Command) usableIn(p phase) bool {
-	if p == phaseLogin {
-		return c.Login
-	}
-	return c.Chat
+// Registry is a set of commands, indexed by name, alias and bare word. The
+// Table holds one; Config.Commands extends the built-in set (operator
+// commands are added this way).
+type Registry struct {
+	list   []*Command          // in /help order
+	byName map[string]*Command // lower-case name and aliases
+	bare   map[string]*Command // lower-case bare words
 }
 
-// commandIndex maps every lower-case name and alias to its command; bare
-// maps the words that work without a slash.
-var commandIndex, bareIndex map[string]*Command
+// NewRegistry indexes cmds, in /help order. It panics if two commands
+// share a name, an alias or a bare word: that is a programming error.
+func NewRegistry(cmds ...*Command) *Registry {
+	r := &Registry{byName: make(map[string]*Command), bare: make(map[string]*Command)}
+	r.Add(cmds...)
+	return r
+}
 
-// indexCommands builds the indexes from the command table.
-func indexCommands() {
-	commandIndex = make(map[string]*Command)
-	bareIndex = make(map[string]*Command)
-	for _, c := range commands {
+// Add indexes more commands after the existing ones.
+func (r *Registry) Add(cmds ...*Command) {
+	for _, c := range cmds {
 		for _, n := range append([]string{c.Name}, c.Aliases...) {
-			if commandIndex[n] != nil {
+			n = strings.ToLower(n)
+			if r.byName[n] != nil {
 				panic("session: command name used twice: " + n)
 			}
-			commandIndex[n] = c
+			r.byName[n] = c
 		}
 		for _, b := range c.Bare {
-			bareIndex[b] = c
+			b = strings.ToLower(b)
+			if r.bare[b] != nil {
+				panic("session: bare command word used twice: " + b)
+			}
+			r.bare[b] = c
 		}
+		r.list = append(r.list, c)
 	}
 }
 
-// lookupCommand finds a command by name or alias, case-insensitively.
-func lookupCommand(name string) *Command {
-	return commandIndex[strings.ToLower(name)]
-}
+// Lookup finds a command by name or alias, case-insensitively, or nil.
+func (r *Registry) Lookup(name string) *Command { return r.byName[strings.ToLower(name)] }
 
-// bareCommand matches a line that starts with a bare command word ("say
-// hello", "logout"), returning the command and its arguments. Whether the
-// command is usable now is the caller's question: before login "say hi"
-// should be told to log in, after login "login bob" is just chat.
-func bareCommand(line string) (*Command, string) {
-	word, args, _ := strings.Cut(line, " ")
-	c := bareIndex[strings.ToLower(word)]
-	if c == nil {
-		return nil, ""
-	}
-	return c, strings.TrimSpace(args)
-}
-
-// runCommand dispatches "name args" (the text after the slash).
-func (s *Session) runCommand(text string) {
-	name, args, _ := strings.Cut(text, " ")
-	c := lookupCommand(name)
-	if c == nil {
-		s.check(fmt.Errorf("%w: /%s (try /help)", ErrUnknownCommand, name))
-		return
-	}
-	s.run(c, strings.TrimSpace(args))
-}
-
-// run checks a command's requirements in one place, then calls it; its
-// error becomes the user's reply.
-func (s *Session) run(c *Command, args string) {
-	switch {
-	case !c.usableIn(s.phase) && s.phase == phaseLogin:
-		s.check(ErrNotLoggedIn)
-	case !c.usableIn(s.phase):
-		s.check(fmt.Errorf("/%s works only before you log in; you are %s (/nick NAME renames you)", c.Name, s.nick))
-	case c.MinArgs && args == "":
-		s.check(usageError{c.usage()})
-	default:
-		s.check(c.Run(s, args))
-	}
-}
+// Commands returns the commands in /help order. The slice is the
+// registry's own: do not modify it.
+func (r *Registry) Commands() []*Command { return r.list }

@@ -9,62 +9,78 @@ import (
 	"time"
 )
 
-// commands is the command table, in the order /help lists them. It is
-// filled in init because /help reads it.
-var commands []*Command
-
-func init() {
-	commands = []*Command{
-		{Name: "help", Aliases: []string{"h", "?"}, Usage: "[command]", Help: "lists commands, or explains one",
-			Login: true, Chat: true, Run: cmdHelp},
-		{Name: "login", Bare: []string{"login"}, Usage: "NAME", Help: "logs in with a nickname (typing just the name works too)",
-			Login: true, MinArgs: true, Run: cmdLogin},
-		{Name: "nick", Usage: "NAME", Help: "sets your nickname; the room is told",
-			Login: true, Chat: true, MinArgs: true, Run: cmdNick},
-		{Name: "look", Help: "who is in this room", Chat: true, Run: cmdLook},
-		{Name: "who", Aliases: []string{"ls", "names"}, Help: "everyone online, with their room", Chat: true, Run: cmdWho},
-		{Name: "msg", Aliases: []string{"m", "w"}, Usage: "NICK text", Help: "private message (also @NICK text)",
-			Chat: true, MinArgs: true, Run: cmdMsg},
-		{Name: "reply", Aliases: []string{"r"}, Usage: "text", Help: "private message to whoever last wrote to you",
-			Chat: true, MinArgs: true, Run: cmdReply},
-		{Name: "me", Usage: "action", Help: "emote: * you action", Chat: true, MinArgs: true, Run: cmdMe},
-		{Name: "say", Bare: []string{"say"}, Usage: "text", Help: "says text as it is, even if it starts with /",
-			Chat: true, MinArgs: true, Run: cmdSay},
-		{Name: "ignore", Aliases: []string{"i"}, Usage: "[NICK]", Help: "no NICK: hide or show room chat; NICK: stop seeing that user",
-			Chat: true, Run: cmdIgnore},
-		{Name: "unignore", Usage: "NICK", Help: "see that user again", Chat: true, MinArgs: true, Run: cmdUnignore},
-		{Name: "join", Usage: "ROOM", Help: "moves you to ROOM, creating it", Chat: true, MinArgs: true, Run: cmdJoin},
-		{Name: "part", Help: "back to #" + LobbyName, Chat: true, Run: cmdPart},
-		{Name: "rooms", Help: "rooms with member counts", Chat: true, Run: cmdRooms},
-		{Name: "whois", Usage: "NICK", Help: "room, connected for, idle for", Chat: true, MinArgs: true, Run: cmdWhois},
-		{Name: "charset", Aliases: []string{"encoding"}, Usage: "[utf-8|gbk]", Help: "shows or sets your charset",
-			Login: true, Chat: true, Run: cmdCharset},
-		{Name: "timestamp", Aliases: []string{"ts"}, Usage: "[on|off]", Help: "prefixes lines with [15:04:05]",
-			Login: true, Chat: true, Run: cmdTimestamp},
-		{Name: "echo", Usage: "[on|off]", Help: "get your own chat lines back", Login: true, Chat: true, Run: cmdEcho},
-		{Name: "quit", Aliases: []string{"logout", "exit"}, Bare: []string{"logout"}, Usage: "[reason]", Help: "leaves",
-			Login: true, Chat: true, Run: cmdQuit},
+// builtinCommands returns a new registry of the built-in commands, in the
+// order /help lists them, and the commands the parser produces itself.
+// Each Table gets its own, so a configuration can extend it.
+func builtinCommands() (*Registry, builtins) {
+	b := builtins{
+		chat: &Command{Name: "chat", Requires: LoggedIn, Hidden: true, Run: cmdSay},
+		login: &Command{Name: "login", Bare: []string{"login"}, BareArgs: true, Usage: "NAME",
+			Help: "logs in with a nickname (typing just the name works too)", Requires: LoggedOut, MinArgs: 1, Run: cmdLogin},
+		unknown: &Command{Name: "unknown", Hidden: true, Run: cmdUnknown},
+		msg: &Command{Name: "msg", Aliases: []string{"m", "w"}, Usage: "NICK text", Help: "private message (also @NICK text)",
+			Requires: LoggedIn, MinArgs: 2, Run: cmdMsg},
+		say: &Command{Name: "say", Bare: []string{"say"}, BareArgs: true, Usage: "text", Help: "says text as it is, even if it starts with /",
+			Requires: LoggedIn, MinArgs: 1, Run: cmdSay},
+		quit: &Command{Name: "quit", Aliases: []string{"logout", "exit"}, Bare: []string{"logout"}, Usage: "[reason]", Help: "leaves",
+			Run: cmdQuit},
 	}
-	indexCommands()
+	r := NewRegistry(
+		&Command{Name: "help", Aliases: []string{"h", "?"}, Usage: "[command]", Help: "lists commands, or explains one", Run: cmdHelp},
+		b.login,
+		&Command{Name: "nick", Usage: "NAME", Help: "sets your nickname; the room is told", MinArgs: 1, Run: cmdNick},
+		&Command{Name: "look", Help: "who is in this room", Requires: LoggedIn, Run: cmdLook},
+		&Command{Name: "who", Aliases: []string{"ls", "names"}, Help: "everyone online, with their room",
+			Requires: LoggedIn, Run: cmdWho},
+		b.msg,
+		&Command{Name: "reply", Aliases: []string{"r"}, Usage: "text", Help: "private message to whoever last wrote to you",
+			Requires: LoggedIn, MinArgs: 1, Run: cmdReply},
+		&Command{Name: "me", Usage: "action", Help: "emote: * you action", Requires: LoggedIn, MinArgs: 1, Run: cmdMe},
+		b.say,
+		&Command{Name: "ignore", Aliases: []string{"i"}, Usage: "[NICK]", Help: "no NICK: hide or show room chat; NICK: stop seeing that user",
+			Requires: LoggedIn, Run: cmdIgnore},
+		&Command{Name: "unignore", Usage: "NICK", Help: "see that user again", Requires: LoggedIn, MinArgs: 1, Run: cmdUnignore},
+		&Command{Name: "join", Usage: "ROOM", Help: "moves you to ROOM, creating it", Requires: LoggedIn, MinArgs: 1, Run: cmdJoin},
+		&Command{Name: "part", Help: "back to #" + LobbyName, Requires: LoggedIn, Run: cmdPart},
+		&Command{Name: "rooms", Help: "rooms with member counts", Requires: LoggedIn, Run: cmdRooms},
+		&Command{Name: "whois", Usage: "NICK", Help: "room, connected for, idle for", Requires: LoggedIn, MinArgs: 1, Run: cmdWhois},
+		&Command{Name: "charset", Aliases: []string{"encoding"}, Usage: "[utf-8|gbk]", Help: "shows or sets your charset", Run: cmdCharset},
+		&Command{Name: "timestamp", Aliases: []string{"ts"}, Usage: "[on|off]", Help: "prefixes lines with [15:04:05]", Run: cmdTimestamp},
+		&Command{Name: "echo", Usage: "[on|off]", Help: "get your own chat lines back", Run: cmdEcho},
+		b.quit,
+	)
+	return r, b
 }
+
+// errUnknown is the reply to a command name nobody knows.
+func errUnknown(name string) error {
+	return fmt.Errorf("%w: /%s (try /help)", ErrUnknownCommand, name)
+}
+
+// cmdUnknown: /nosuch (its args are the name typed)
+func cmdUnknown(_ *Session, name string) error { return errUnknown(name) }
 
 // cmdHelp: /help [command]
 func cmdHelp(s *Session, args string) error {
 	if args != "" {
-		c := lookupCommand(strings.TrimPrefix(args, "/"))
-		if c == nil {
-			return fmt.Errorf("%w: /%s (try /help)", ErrUnknownCommand, strings.TrimPrefix(args, "/"))
+		name := args
+		if p, rest := cutPrefix(args); p == '/' {
+			name = rest
+		}
+		c := s.t.cmds.Lookup(name)
+		if c == nil || c.Hidden {
+			return errUnknown(name)
 		}
 		s.reply(c.helpLine())
 		return nil
 	}
-	if s.phase == phaseLogin {
-		s.reply("type a nickname to log in; until then you can use:")
-	} else {
+	if s.loggedIn() {
 		s.reply("commands (a line without / is said to the room; //text says /text):")
+	} else {
+		s.reply("type a nickname to log in; until then you can use:")
 	}
-	for _, c := range commands {
-		if c.usableIn(s.phase) {
+	for _, c := range s.t.cmds.Commands() {
+		if s.listed(c) {
 			s.reply("  " + c.helpLine())
 		}
 	}
@@ -76,7 +92,7 @@ func cmdLogin(s *Session, args string) error { return s.t.login(s, args) }
 
 // cmdNick: /nick NAME (before login it logs in)
 func cmdNick(s *Session, args string) error {
-	if s.phase == phaseLogin {
+	if !s.loggedIn() {
 		return s.t.login(s, args)
 	}
 	return s.t.rename(s, args)
@@ -91,8 +107,8 @@ func cmdLook(s *Session, _ string) error {
 // cmdWho: /who
 func cmdWho(s *Session, _ string) error {
 	t := s.t
-	online := make([]*Session, 0, len(t.nicks))
-	for _, x := range t.nicks {
+	online := make([]*Session, 0, len(t.users))
+	for _, x := range t.users {
 		online = append(online, x)
 	}
 	slices.SortFunc(online, func(a, b *Session) int { return strings.Compare(a.key, b.key) })
@@ -106,11 +122,7 @@ func cmdWho(s *Session, _ string) error {
 
 // cmdMsg: /msg NICK text, @NICK text
 func cmdMsg(s *Session, args string) error {
-	nick, text, _ := strings.Cut(args, " ")
-	text = strings.TrimSpace(text)
-	if nick == "" || text == "" {
-		return usageError{"/msg NICK text"}
-	}
+	nick, text := cutWord(args)
 	to, err := s.t.find(nick)
 	if err != nil {
 		return err
@@ -124,15 +136,16 @@ func cmdMsg(s *Session, args string) error {
 
 // cmdReply: /reply text
 func cmdReply(s *Session, args string) error {
-	to := s.lastFrom
-	if to == nil {
+	if s.lastFrom.id.IsZero() {
 		return fmt.Errorf("no one has sent you a private message yet")
 	}
-	if to.phase != phaseChat {
-		// They left: lastFrom still points at their old session, which
-		// must not be written to nor reported as reached.
-		s.lastFrom = nil
-		return fmt.Errorf("%w: %s", ErrNoSuchUser, to.nick)
+	to := s.t.users[s.lastFrom.id]
+	if to == nil {
+		// They left: the identity is never reused, so nobody else can
+		// receive what was meant for them.
+		gone := s.lastFrom.nick
+		s.lastFrom = userRef{}
+		return fmt.Errorf("%w: %s", ErrNoSuchUser, gone)
 	}
 	s.t.private(s, to, args)
 	return nil
@@ -146,15 +159,15 @@ func cmdMe(s *Session, args string) error {
 
 // cmdSay: /say text, say text
 func cmdSay(s *Session, args string) error {
-	s.say(args)
+	s.t.talk(s, Chat, args)
 	return nil
 }
 
 // cmdIgnore: /ignore [NICK]
 func cmdIgnore(s *Session, args string) error {
 	if args == "" {
-		s.hideTalk = !s.hideTalk
-		if s.hideTalk {
+		s.settings.HideTalk = !s.settings.HideTalk
+		if s.settings.HideTalk {
 			s.reply("room chat is now hidden (you still get private messages and announcements); /ignore shows it again")
 		} else {
 			s.reply("room chat is shown again")
@@ -168,11 +181,12 @@ func cmdIgnore(s *Session, args string) error {
 	switch {
 	case x == s:
 		return fmt.Errorf("%w: you cannot ignore yourself", ErrSelf)
-	case s.isIgnoring(x):
+	case s.isIgnoring(x.id):
 		return fmt.Errorf("you already ignore %s", x.nick)
+	case len(s.ignoring) >= MaxIgnores:
+		return fmt.Errorf("you ignore %d users already, the most there can be: /unignore one first", MaxIgnores)
 	}
-	s.ignoring = append(s.ignoring, x)
-	x.ignoredBy = append(x.ignoredBy, s)
+	s.ignoring = append(s.ignoring, userRef{id: x.id, nick: x.nick})
 	s.reply(fmt.Sprintf("ignoring %s: you will not see their messages (/unignore %s to undo)", x.nick, x.nick))
 	return nil
 }
@@ -183,11 +197,10 @@ func cmdUnignore(s *Session, args string) error {
 	if err != nil {
 		return err
 	}
-	if !s.isIgnoring(x) {
+	if !s.isIgnoring(x.id) {
 		return fmt.Errorf("you are not ignoring %s", x.nick)
 	}
-	s.ignoring = slices.DeleteFunc(s.ignoring, func(y *Session) bool { return y == x })
-	x.ignoredBy = slices.DeleteFunc(x.ignoredBy, func(y *Session) bool { return y == s })
+	s.ignoring = slices.DeleteFunc(s.ignoring, func(y userRef) bool { return y.id == x.id })
 	s.reply(fmt.Sprintf("you see %s again", x.nick))
 	return nil
 }
@@ -228,7 +241,7 @@ func cmdWhois(s *Session, args string) error {
 	}
 	now := s.t.now
 	s.reply(fmt.Sprintf("%s: in #%s, connected for %s, idle for %s, charset %s", x.nick, x.room.name,
-		now.Sub(x.connected).Truncate(time.Second), now.Sub(x.lastInput).Truncate(time.Second), x.charset))
+		now.Sub(x.connected).Truncate(time.Second), now.Sub(x.lastInput).Truncate(time.Second), x.settings.Charset))
 	return nil
 }
 
@@ -239,26 +252,26 @@ func cmdCharset(s *Session, args string) error {
 		if s.autoCharset {
 			auto = " (switches to gbk by itself if your terminal sends gbk)"
 		}
-		s.reply("your charset is " + s.charset.String() + auto)
+		s.reply("your charset is " + s.settings.Charset.String() + auto)
 		return nil
 	}
 	c, err := wire.ParseCharset(args)
 	if err != nil {
 		return err
 	}
-	s.charset, s.autoCharset = c, false
+	s.settings.Charset, s.autoCharset = c, false
 	s.reply("your charset is now " + c.String())
 	return nil
 }
 
 // cmdTimestamp: /timestamp [on|off]
 func cmdTimestamp(s *Session, args string) error {
-	return s.toggle(&s.timestamps, args, "timestamps", "/timestamp")
+	return s.toggle(&s.settings.Timestamps, args, "timestamps", "/timestamp")
 }
 
 // cmdEcho: /echo [on|off]
 func cmdEcho(s *Session, args string) error {
-	return s.toggle(&s.echo, args, "echo of your own chat lines", "/echo")
+	return s.toggle(&s.settings.Echo, args, "echo of your own chat lines", "/echo")
 }
 
 // toggle shows or sets an on/off setting.
@@ -291,7 +304,7 @@ func cmdQuit(s *Session, args string) error {
 	} else {
 		s.reply("goodbye")
 	}
-	s.t.closeSession(s, ReasonQuit, why)
+	s.t.end(s, ReasonQuit, why)
 	return nil
 }
 
@@ -301,4 +314,15 @@ func plural(n int, noun string) string {
 		return "1 " + noun
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// listMax caps how many names one /who, /look or /rooms line lists.
+const listMax = 100
+
+// joinList formats names for a reply, at most listMax of them.
+func joinList(names []string) string {
+	if len(names) <= listMax {
+		return strings.Join(names, ", ")
+	}
+	return strings.Join(names[:listMax], ", ") + fmt.Sprintf(" … and %d more", len(names)-listMax)
 }

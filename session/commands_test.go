@@ -352,8 +352,8 @@ func TestCommandsBeforeLogin(t *testing.T) {
 			u.send(tt.line)
 			expectLines(t, "the new user", u.got(), tt.want)
 			expectLines(t, "bob", bob.got(), nil)
-			if u.s.phase != phaseLogin || u.s.Nick() != "" {
-				t.Errorf("after %q the session is in phase %d as %q, want login without a nickname", tt.line, u.s.phase, u.s.Nick())
+			if u.s.state != stateLogin || u.s.Nick() != "" {
+				t.Errorf("after %q the session is in phase %d as %q, want login without a nickname", tt.line, u.s.state, u.s.Nick())
 			}
 		})
 	}
@@ -362,13 +362,16 @@ func TestCommandsBeforeLogin(t *testing.T) {
 // TestHelpListsEveryCommand keeps /help and the command table together:
 // every command usable after login is in the list, and no other.
 func TestHelpListsEveryCommand(t *testing.T) {
-	for _, c := range commands {
+	reg, _ := builtinCommands()
+	for _, c := range reg.Commands() {
 		line := "->   " + c.helpLine()
-		if got := slices.Contains(chatHelp, line); got != c.Chat {
-			t.Errorf("/%s: in the chat help = %v, usable after login = %v", c.Name, got, c.Chat)
+		chat := !c.Hidden && (c.Requires == Anyone || c.Requires == LoggedIn)
+		login := !c.Hidden && (c.Requires == Anyone || c.Requires == LoggedOut)
+		if got := slices.Contains(chatHelp, line); got != chat {
+			t.Errorf("/%s: in the chat help = %v, usable after login = %v", c.Name, got, chat)
 		}
-		if got := slices.Contains(loginHelp, line); got != c.Login {
-			t.Errorf("/%s: in the login help = %v, usable before login = %v", c.Name, got, c.Login)
+		if got := slices.Contains(loginHelp, line); got != login {
+			t.Errorf("/%s: in the login help = %v, usable before login = %v", c.Name, got, login)
 		}
 	}
 }

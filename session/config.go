@@ -16,6 +16,7 @@ const (
 	LobbyName      = "lobby" // the room everyone starts in
 	MaxNickLen     = 16      // characters in a nickname
 	MaxRoomLen     = 32      // characters in a room name
+	MaxIgnores     = 100     // users one session can ignore at once
 )
 
 // Config holds what a Table needs to know. The zero value of each limit
@@ -33,6 +34,9 @@ type Config struct {
 	Idle        time.Duration // disconnect after this long without input (0: off)
 	MOTD        []string      // lines sent after the welcome line
 	Now         func() time.Time
+	// Commands are added to the built-in ones (operator commands, say).
+	// A name, alias or bare word used twice panics in NewTable.
+	Commands []*Command
 
 	// DeferFlush, when set, is called (once) when an entry point leaves
 	// output queued; the reactor must then call Table.Flush on the event
@@ -55,4 +59,22 @@ func DefaultConfig() Config {
 		MaxOut:      DefaultMaxOut,
 		Now:         time.Now,
 	}
+}
+
+// withDefaults returns c with what a Table cannot do without filled in:
+// the clock, the line limit, the name and a bucket of at least one line.
+func (c Config) withDefaults() Config {
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.MaxLine <= 0 {
+		c.MaxLine = wire.DefaultMaxLine
+	}
+	if c.Name == "" {
+		c.Name = DefaultName
+	}
+	if c.Burst < 1 {
+		c.Burst = 1
+	}
+	return c
 }

@@ -9,7 +9,7 @@
 // session through a LoginRoom, a ChatRoom and a LogoutRoom. Here:
 //
 //   - Session.CollectIncomingData is collect_incoming_data. It runs a
-//     Framer: one byte-at-a-time state machine that removes telnet commands
+//     wire.Framer: one byte-at-a-time state machine that removes telnet commands
 //     (answering option requests with refusals) and splits the rest at
 //     CRLF, LF, CR NUL or a lone CR, holding at most Config.MaxLine bytes of
 //     a partial line whatever the peer sends.
@@ -20,6 +20,41 @@
 //     LoginRoom), chat (the ChatRoom), closing (the LogoutRoom).
 //   - Table is the dispatcher's socket map plus the book's ChatServer: every
 //     session, the nickname index and the rooms, which broadcast.
+//
+// Users are known by identity (UserID), never by pointer or by name: an
+// identity outlives renames and is never reused, so ignores, /reply and
+// room history follow the person, not whoever holds the name next.
+//
+// # How a line travels
+//
+// From the reactor's read to every recipient's write, a line passes
+// through, in order:
+//
+//  1. Session.CollectIncomingData: the reactor hands over the bytes it read.
+//  2. wire.Framer.Feed: telnet commands out, lines split at their
+//     terminators; each complete line goes to
+//  3. Session.FoundTerminator: charset detection, wire.Codec.Decode,
+//     wire.Sanitize, then
+//  4. Session.parse: the line becomes a request, a *Command and its
+//     arguments (chat, "@nick", "//" and unknown names included);
+//  5. Session.admit: the flood limit (quitting always passes);
+//  6. Session.dispatch: the command's Requirement and MinArgs are checked
+//     in one place (Session.permit), then Command.Run runs it;
+//  7. Table.route: every message between users (room talk, announcements,
+//     private messages) passes here: history, then Table.broadcast or the
+//     receiver, skipping whoever ignores the sender (Session.hides);
+//  8. broadcastCache.line renders the message once per render key
+//     (Settings.render: charset and timestamps) and Session.send queues the
+//     bytes on each recipient;
+//  9. Table.flushDirty, when the entry point returns (or in Flush, when the
+//     reactor asked for Config.DeferFlush): one Conn.Write per recipient.
+//
+// Replies to the sender alone (Session.reply) skip route: they never
+// concern anyone else. Work done off the loop (a password hash, a store
+// write, a cluster claim) comes back through Table.Complete, an entry point
+// like the others. A cluster plugs in at Table.route, where it sees what
+// this server's users say and injects what other servers' users said; an
+// account store plugs in at Table.login and Table.claim, through Complete.
 //
 // # One owner
 //

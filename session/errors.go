@@ -18,6 +18,8 @@ var (
 	ErrNotLoggedIn = errors.New("log in first: type a nickname")
 	// ErrUnknownCommand: no command has that name or alias.
 	ErrUnknownCommand = errors.New("unknown command")
+	// ErrNotOperator: the command is for operators only.
+	ErrNotOperator = errors.New("only operators can do that")
 	// ErrSelf: the command cannot be aimed at yourself.
 	ErrSelf = errors.New("that is you")
 )

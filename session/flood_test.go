@@ -161,8 +161,8 @@ func TestQuitWorksWhileFlooding(t *testing.T) {
 		t.Run(quit+" works with an empty bucket", func(t *testing.T) {
 			_, alice, bob := floodHarness(t)
 			alice.sendBytes(packet(append(numbered("l", 1, 30), quit)...))
-			if alice.s.phase != phaseClosing || alice.conn.closed != ReasonQuit {
-				t.Fatalf("after %q while flooding: phase %d, closed %v", quit, alice.s.phase, alice.conn.closed)
+			if alice.s.state != stateClosed || alice.conn.closed != ReasonQuit {
+				t.Fatalf("after %q while flooding: phase %d, closed %v", quit, alice.s.state, alice.conn.closed)
 			}
 			got := bob.got()
 			if len(got) != 21 || !strings.HasPrefix(got[20], "*** alice left #lobby (") {
@@ -174,8 +174,8 @@ func TestQuitWorksWhileFlooding(t *testing.T) {
 		_, alice, bob := floodHarness(t)
 		alice.sendBytes(packet(append(numbered("l", 1, 20), "/say logout")...))
 		expectLines(t, "bob", bob.got(), said(numbered("l", 1, 20)))
-		if alice.s.phase != phaseChat {
-			t.Errorf("alice left: phase %d", alice.s.phase)
+		if alice.s.state != stateChat {
+			t.Errorf("alice left: phase %d", alice.s.state)
 		}
 	})
 }

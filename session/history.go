@@ -47,6 +47,3 @@ func (h *history) each(fn func(*Message)) {
 		fn(&h.msgs[i])
 	}
 }
-
-// len reports how many messages are kept.
-func (h *history) len() int { return len(h.msgs) }

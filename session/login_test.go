@@ -32,8 +32,8 @@ func TestGreeting(t *testing.T) {
 			c := &recorder{}
 			s := h.table.Open(c, "192.0.2.1:5000")
 			expectLines(t, "the new connection", c.lines(), tt.want)
-			if s.Remote() != "192.0.2.1:5000" || s.phase != phaseLogin || h.table.Len() != 1 {
-				t.Errorf("after Open: remote %q, phase %d, table len %d", s.Remote(), s.phase, h.table.Len())
+			if s.Remote() != "192.0.2.1:5000" || s.state != stateLogin || h.table.Len() != 1 {
+				t.Errorf("after Open: remote %q, phase %d, table len %d", s.Remote(), s.state, h.table.Len())
 			}
 		})
 	}
@@ -64,8 +64,8 @@ func TestLogin(t *testing.T) {
 				"*** " + tt.nick + " joined #lobby",
 			})
 			expectLines(t, "bob", bob.got(), []string{"*** " + tt.nick + " joined #lobby"})
-			if u.s.Nick() != tt.nick || u.s.phase != phaseChat || u.s.room != h.table.lobby {
-				t.Errorf("nick %q phase %d room %v, want %q in chat in the lobby", u.s.Nick(), u.s.phase, u.s.room, tt.nick)
+			if u.s.Nick() != tt.nick || u.s.state != stateChat || u.s.room != h.table.lobby {
+				t.Errorf("nick %q phase %d room %v, want %q in chat in the lobby", u.s.Nick(), u.s.state, u.s.room, tt.nick)
 			}
 		})
 	}
@@ -77,23 +77,23 @@ func TestLifecycle(t *testing.T) {
 	h := newHarness(t)
 	bob := h.logins("bob")[0]
 	u := h.connect()
-	if u.s.phase != phaseLogin {
-		t.Fatalf("a new session is in phase %d, want login", u.s.phase)
+	if u.s.state != stateLogin {
+		t.Fatalf("a new session is in phase %d, want login", u.s.state)
 	}
 	u.send("alice")
-	if u.s.phase != phaseChat {
-		t.Fatalf("after a nickname the session is in phase %d, want chat", u.s.phase)
+	if u.s.state != stateChat {
+		t.Fatalf("after a nickname the session is in phase %d, want chat", u.s.state)
 	}
 	u.send("/quit")
-	if u.s.phase != phaseClosing || u.conn.closed != ReasonQuit || u.conn.closes != 1 {
-		t.Fatalf("after /quit: phase %d, closed %v (%d times), want closing, quit, once", u.s.phase, u.conn.closed, u.conn.closes)
+	if u.s.state != stateClosed || u.conn.closed != ReasonQuit || u.conn.closes != 1 {
+		t.Fatalf("after /quit: phase %d, closed %v (%d times), want closing, quit, once", u.s.state, u.conn.closed, u.conn.closes)
 	}
 	if h.table.Len() != 2 {
 		t.Errorf("a closing session left the table early: len %d, want 2", h.table.Len())
 	}
 	u.closed(ReasonEOF)
-	if u.s.phase != phaseGone || h.table.Len() != 1 {
-		t.Fatalf("after Closed: phase %d, table len %d, want gone and 1", u.s.phase, h.table.Len())
+	if u.s.state != stateGone || h.table.Len() != 1 {
+		t.Fatalf("after Closed: phase %d, table len %d, want gone and 1", u.s.state, h.table.Len())
 	}
 	expectLines(t, "alice", u.got(), []string{
 		"-> hello alice! /help lists the commands", "*** alice joined #lobby", "-> goodbye, alice",
@@ -208,8 +208,8 @@ func TestClosed(t *testing.T) {
 			alice.closed(tt.reason) // idempotent
 			alice.closed(ReasonReadError)
 			expectLines(t, "bob", bob.got(), tt.room)
-			if alice.s.phase != phaseGone || h.table.Len() != 1 || h.table.Stats().Online.Load() != 1 {
-				t.Errorf("phase %d, len %d, online %d; want gone, 1, 1", alice.s.phase, h.table.Len(), h.table.Stats().Online.Load())
+			if alice.s.state != stateGone || h.table.Len() != 1 || h.table.Stats().Online.Load() != 1 {
+				t.Errorf("phase %d, len %d, online %d; want gone, 1, 1", alice.s.state, h.table.Len(), h.table.Stats().Online.Load())
 			}
 			// The nickname is free again.
 			again := h.login("alice")
@@ -230,8 +230,8 @@ func TestClosedBeforeLogin(t *testing.T) {
 	u.closed(ReasonEOF)
 	u.closed(ReasonEOF)
 	expectLines(t, "bob", bob.got(), nil)
-	if h.table.Len() != 1 || u.s.phase != phaseGone || u.conn.closes != 0 {
+	if h.table.Len() != 1 || u.s.state != stateGone || u.conn.closes != 0 {
 		t.Errorf("len %d, phase %d, Close called %d times; want 1, gone, 0 (the reactor already closed it)",
-			h.table.Len(), u.s.phase, u.conn.closes)
+			h.table.Len(), u.s.state, u.conn.closes)
 	}
 }

@@ -20,11 +20,14 @@ const (
 // Message is one line for users, kept in UTF-8 and rendered per recipient
 // at the edge (charset, timestamp, CRLF).
 type Message struct {
-	Kind Kind
-	From string // sender's nickname (Chat, Emote, PrivateFrom)
-	To   string // receiver's nickname (PrivateTo)
-	Text string
-	Time time.Time
+	Kind   Kind
+	From   string // sender's nickname (Chat, Emote, PrivateFrom)
+	FromID UserID // the sender, who may rename; zero for the server
+	To     string // receiver's nickname (PrivateTo)
+	ToID   UserID // the receiver of a private message
+	Room   string // the room's key (Chat, Emote, Announce to a room)
+	Text   string
+	Time   time.Time
 }
 
 // String is the canonical plain form of the line, as PROTOCOL.md writes it:

@@ -71,8 +71,8 @@ func TestNickCollisions(t *testing.T) {
 			u := h.connect()
 			u.send(tt.line)
 			expectLines(t, "the newcomer", u.got(), tt.want)
-			if u.s.phase != phaseLogin || u.s.Nick() != "" {
-				t.Fatalf("after a refused name: phase %d nick %q, want login without a nickname", u.s.phase, u.s.Nick())
+			if u.s.state != stateLogin || u.s.Nick() != "" {
+				t.Fatalf("after a refused name: phase %d nick %q, want login without a nickname", u.s.state, u.s.Nick())
 			}
 			expectLines(t, "alice", alice.got(), nil)
 			u.send("carol")

@@ -103,7 +103,7 @@ func (h *harness) login(nick string) *user {
 	h.t.Helper()
 	u := h.connect()
 	u.send(nick)
-	if u.s.phase != phaseChat {
+	if u.s.state != stateChat {
 		h.t.Fatalf("login as %q failed: %q", nick, u.conn.lines())
 	}
 	u.conn.lines()
@@ -127,7 +127,7 @@ func (h *harness) mustLogin(nick string) *user {
 	c := &recorder{}
 	s := h.table.Open(c, "127.0.0.1:1234")
 	s.CollectIncomingData([]byte(nick + "\r\n"))
-	if s.phase != phaseChat {
+	if s.state != stateChat {
 		panic("login failed: " + string(c.out))
 	}
 	c.out = c.out[:0]
@@ -205,9 +205,9 @@ func (h *harness) checkIndexes(t *testing.T) {
 		if s.tableIdx != i {
 			t.Errorf("session %q at %d thinks it is at %d", s.nick, i, s.tableIdx)
 		}
-		if s.phase == phaseChat {
+		if s.state == stateChat {
 			chatting++
-			if tb.nicks[s.key] != s {
+			if tb.users[tb.nicks[s.key]] != s {
 				t.Errorf("session %q is chatting but not in the nickname index", s.nick)
 			}
 		}
@@ -221,8 +221,8 @@ func (h *harness) checkIndexes(t *testing.T) {
 			t.Errorf("room %q under key %q with %d members", r.name, key, r.Len())
 		}
 		for i, s := range r.members {
-			if s.room != r || s.roomIdx != i || s.phase != phaseChat {
-				t.Errorf("%q at %d in #%s thinks it is at %d in %v (phase %d)", s.nick, i, r.name, s.roomIdx, s.room, s.phase)
+			if s.room != r || s.roomIdx != i || s.state != stateChat {
+				t.Errorf("%q at %d in #%s thinks it is at %d in %v (phase %d)", s.nick, i, r.name, s.roomIdx, s.room, s.state)
 			}
 		}
 		members += r.Len()

@@ -8,56 +8,64 @@ const TimestampLayout = "[15:04:05] "
 // crlf ends every line the server sends (telnet NVT).
 const crlf = "\r\n"
 
-// renderer turns a Message into wire bytes for a recipient's charset and
-// timestamp setting.
+// renderer turns a Message into wire bytes for a recipient's render key
+// (charset, timestamps).
 type renderer struct {
 	codec *wire.Codec
 	text  []byte // scratch for the UTF-8 form
 }
 
-// appendLine appends m as one line for a recipient with charset c and
-// timestamps ts.
-func (r *renderer) appendLine(dst []byte, m *Message, c wire.Charset, ts bool) []byte {
+// appendLine appends m as one line rendered for k.
+func (r *renderer) appendLine(dst []byte, m *Message, k renderKey) []byte {
 	r.text = r.text[:0]
-	if ts {
+	if k.timestamps {
 		r.text = m.Time.AppendFormat(r.text, TimestampLayout)
 	}
 	r.text = m.appendText(r.text)
-	dst = r.codec.Encode(dst, c, r.text)
+	dst = r.codec.Encode(dst, k.charset, r.text)
 	return append(dst, crlf...)
 }
 
-// broadcastCache renders one broadcast message at most once per charset and
-// timestamp setting, however many recipients it has: a broadcast to 1,000
-// sessions encodes at most four times.
+// maxRenderings bounds the distinct renderings one broadcast keeps: every
+// combination of charset and timestamps today. A key beyond it is
+// rendered per recipient, which is correct, only slower.
+const maxRenderings = 2 * wire.NumCharsets
+
+// broadcastCache renders one broadcast message at most once per render key,
+// however many recipients it has: a broadcast to 1,000 sessions encodes at
+// most four times.
 type broadcastCache struct {
 	msg   *Message
-	lines [wire.NumCharsets][2][]byte
+	n     int
+	keys  [maxRenderings]renderKey
+	lines [maxRenderings][]byte
 	store []byte // backing array for lines, reused between broadcasts
 }
 
 // reset starts a new broadcast of m.
 func (b *broadcastCache) reset(m *Message) {
 	b.msg = m
-	b.lines = [wire.NumCharsets][2][]byte{}
+	clear(b.lines[:b.n])
+	b.n = 0
 	b.store = b.store[:0]
 }
 
-// line returns m rendered for charset c and timestamps ts.
-func (b *broadcastCache) line(r *renderer, c wire.Charset, ts bool) []byte {
-	t := 0
-	if ts {
-		t = 1
-	}
-	if l := b.lines[c][t]; l != nil {
-		return l
+// line returns the message rendered for k.
+func (b *broadcastCache) line(r *renderer, k renderKey) []byte {
+	for i := 0; i < b.n; i++ {
+		if b.keys[i] == k {
+			return b.lines[i]
+		}
 	}
 	start := len(b.store)
-	b.store = r.appendLine(b.store, b.msg, c, ts)
+	b.store = r.appendLine(b.store, b.msg, k)
 	// Earlier lines may point into the old backing array if appendLine
 	// grew it; they stay valid because nothing writes there again.
 	l := b.store[start:len(b.store):len(b.store)]
-	b.lines[c][t] = l
+	if b.n < maxRenderings {
+		b.keys[b.n], b.lines[b.n] = k, l
+		b.n++
+	}
 	return l
 }
 

@@ -1,6 +1,7 @@
 package session
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 )
@@ -12,9 +13,6 @@ type Room struct {
 	members []*Session
 	history history
 }
-
-// Name returns the room's display name, without '#'.
-func (r *Room) Name() string { return r.name }
 
 // Len returns the number of members.
 func (r *Room) Len() int { return len(r.members) }
@@ -32,18 +30,6 @@ func (r *Room) remove(s *Session) {
 	s.room, s.roomIdx = nil, -1
 }
 
-// removeAt removes list[i] in O(1) by moving the last session into its
-// place, and tells the moved session its new position through index (the
-// field that records where a session sits in this list).
-func removeAt(list []*Session, i int, index func(*Session) *int) []*Session {
-	last := len(list) - 1
-	moved := list[last]
-	list[i] = moved
-	*index(moved) = i
-	list[last] = nil
-	return list[:last]
-}
-
 // nicks returns the members' nicknames, sorted for display.
 func (r *Room) nicks() []string {
 	out := make([]string, len(r.members))
@@ -52,4 +38,53 @@ func (r *Room) nicks() []string {
 	}
 	slices.SortFunc(out, func(a, b string) int { return strings.Compare(strings.ToLower(a), strings.ToLower(b)) })
 	return out
+}
+
+// room returns the room named name, creating it.
+func (t *Table) room(name string) *Room {
+	key := t.fold.key(name)
+	if r := t.rooms[key]; r != nil {
+		return r
+	}
+	r := &Room{name: name, key: key, history: newHistory(t.cfg.History)}
+	t.rooms[key] = r
+	t.stats.Rooms.Add(1)
+	return r
+}
+
+// enterRoom puts s in r: the history is replayed to s, then r is told.
+func (t *Table) enterRoom(s *Session, r *Room) {
+	r.add(s)
+	r.history.each(func(m *Message) {
+		if !s.hides(m) {
+			s.deliver(m)
+		}
+	})
+	t.announce(r, s.nick+" joined #"+r.name)
+}
+
+// leaveRoom takes s out of its room, telling the room why, unless the whole
+// server is shutting down. An empty room other than the lobby is forgotten
+// with its history.
+func (t *Table) leaveRoom(s *Session, why string) {
+	r := s.room
+	r.remove(s)
+	if !t.shutting {
+		t.announce(r, s.nick+" left #"+r.name+" ("+why+")")
+	}
+	if r.Len() == 0 && r != t.lobby {
+		delete(t.rooms, r.key)
+		t.stats.Rooms.Add(-1)
+	}
+}
+
+// move takes s from its room to the room named name.
+func (t *Table) move(s *Session, name string) error {
+	r := t.room(name)
+	if r == s.room {
+		return fmt.Errorf("you are already in #%s", r.name)
+	}
+	t.leaveRoom(s, "to #"+r.name)
+	t.enterRoom(s, r)
+	return nil
 }

@@ -35,12 +35,12 @@ func TestSlowReader(t *testing.T) {
 			}
 			expectLines(t, "alice", alice.got(), leave)
 			expectLines(t, "carol", carol.got(), append([]string{"alice: hi"}, leave...))
-			wantClose, wantPhase, wantDrops := ReasonNone, phaseChat, uint64(0)
+			wantClose, wantPhase, wantDrops := ReasonNone, stateChat, uint64(0)
 			if tt.dropped {
-				wantClose, wantPhase, wantDrops = ReasonTooSlow, phaseClosing, 1
+				wantClose, wantPhase, wantDrops = ReasonTooSlow, stateClosed, 1
 			}
-			if bob.conn.closed != wantClose || bob.s.phase != wantPhase || h.table.Stats().DropsSlow.Load() != wantDrops {
-				t.Errorf("bob closed %v phase %d, DropsSlow %d; want %v, %d, %d", bob.conn.closed, bob.s.phase,
+			if bob.conn.closed != wantClose || bob.s.state != wantPhase || h.table.Stats().DropsSlow.Load() != wantDrops {
+				t.Errorf("bob closed %v phase %d, DropsSlow %d; want %v, %d, %d", bob.conn.closed, bob.s.state,
 					h.table.Stats().DropsSlow.Load(), wantClose, wantPhase, wantDrops)
 			}
 			carol.send("still here")
@@ -86,8 +86,8 @@ func TestClosedDuringFlush(t *testing.T) {
 				}
 				expectLines(t, u.s.Nick(), u.got(), []string{"alice: hi", leave})
 			}
-			if d.s.phase != phaseGone || h.table.Len() != 3 || h.table.Stats().Online.Load() != 3 {
-				t.Errorf("dead phase %d, len %d, online %d; want gone, 3, 3", d.s.phase, h.table.Len(), h.table.Stats().Online.Load())
+			if d.s.state != stateGone || h.table.Len() != 3 || h.table.Stats().Online.Load() != 3 {
+				t.Errorf("dead phase %d, len %d, online %d; want gone, 3, 3", d.s.state, h.table.Len(), h.table.Stats().Online.Load())
 			}
 			d.closed(ReasonEOF) // the reactor's OnClose may report it again
 			us[0].send("again")
@@ -119,9 +119,9 @@ func TestClosedDuringFlush(t *testing.T) {
 		alice.conn.onWrite = func() { alice.closed(ReasonWriteError) }
 		alice.send("/quit")
 		expectLines(t, "bob", bob.got(), []string{"*** alice left #lobby (quit)"})
-		if alice.s.phase != phaseGone || alice.conn.closes != 0 || h.table.Len() != 1 {
+		if alice.s.state != stateGone || alice.conn.closes != 0 || h.table.Len() != 1 {
 			t.Errorf("phase %d, Close called %d times, len %d; want gone, 0 (already closed), 1",
-				alice.s.phase, alice.conn.closes, h.table.Len())
+				alice.s.state, alice.conn.closes, h.table.Len())
 		}
 	})
 	t.Run("a failed write reported later leaves the others unaffected", func(t *testing.T) {
@@ -151,8 +151,8 @@ func TestIdle(t *testing.T) {
 	h.table.Tick()
 	t.Run("a session idle for exactly the timeout stays", func(t *testing.T) {
 		expectLines(t, "alice", alice.got(), nil)
-		if alice.s.phase != phaseChat {
-			t.Errorf("alice's phase %d, want chat", alice.s.phase)
+		if alice.s.state != stateChat {
+			t.Errorf("alice's phase %d, want chat", alice.s.state)
 		}
 	})
 	h.clock.advance(time.Second)
@@ -173,8 +173,8 @@ func TestIdle(t *testing.T) {
 		}
 	})
 	t.Run("a session that typed recently stays", func(t *testing.T) {
-		if bob.conn.closed != ReasonNone || bob.s.phase != phaseChat {
-			t.Errorf("bob closed %v phase %d", bob.conn.closed, bob.s.phase)
+		if bob.conn.closed != ReasonNone || bob.s.state != stateChat {
+			t.Errorf("bob closed %v phase %d", bob.conn.closed, bob.s.state)
 		}
 	})
 	t.Run("the timeout is not repeated", func(t *testing.T) {

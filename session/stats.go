@@ -1,0 +1,16 @@
+package session
+
+import "sync/atomic"
+
+// Stats are the Table's counters. The event loop writes them; any goroutine
+// (a metrics scrape) may read them.
+type Stats struct {
+	Logins        atomic.Uint64 // successful logins
+	LinesIn       atomic.Uint64 // complete input lines
+	Deliveries    atomic.Uint64 // lines queued for a session
+	DropsFlood    atomic.Uint64 // lines over the flood limit
+	DropsLongLine atomic.Uint64 // lines over the maximum length
+	DropsSlow     atomic.Uint64 // sessions dropped as too slow
+	Online        atomic.Int64  // logged-in sessions
+	Rooms         atomic.Int64  // rooms that exist
+}
