@@ -1,6 +1,7 @@
 package session
 
 import (
+	"strconv"
 	"teahouse/session/wire"
 
 	"fmt"
@@ -29,8 +30,8 @@ func builtinCommands() (*Registry, builtins) {
 		&Command{Name: "help", Aliases: []string{"h", "?"}, Usage: "[command]", Help: "lists commands, or explains one", Run: cmdHelp},
 		b.login,
 		&Command{Name: "nick", Usage: "NAME", Help: "sets your nickname; the room is told", MinArgs: 1, Run: cmdNick},
-		&Command{Name: "look", Help: "who is in this room", Requires: LoggedIn, Run: cmdLook},
-		&Command{Name: "who", Aliases: []string{"ls", "names"}, Help: "everyone online, with their room",
+		&Command{Name: "look", Bare: []string{"look"}, Help: "who is in this room", Requires: LoggedIn, Run: cmdLook},
+		&Command{Name: "who", Aliases: []string{"ls", "names"}, Bare: []string{"who"}, Help: "everyone online, with their room",
 			Requires: LoggedIn, Run: cmdWho},
 		b.msg,
 		&Command{Name: "reply", Aliases: []string{"r"}, Usage: "text", Help: "private message to whoever last wrote to you",
@@ -192,16 +193,29 @@ func cmdIgnore(s *Session, args string) error {
 }
 
 // cmdUnignore: /unignore NICK
+//
+// NICK is the user online under that name if s ignores them; otherwise
+// every ignored user who has left under that name, whose lines in room
+// history s then sees again.
 func cmdUnignore(s *Session, args string) error {
 	x, err := s.t.find(args)
-	if err != nil {
-		return err
+	if err == nil && s.isIgnoring(x.id) {
+		s.ignoring = slices.DeleteFunc(s.ignoring, func(y userRef) bool { return y.id == x.id })
+		s.reply(fmt.Sprintf("you see %s again", x.nick))
+		return nil
 	}
-	if !s.isIgnoring(x.id) {
+	key := s.t.fold.key(args)
+	n := len(s.ignoring)
+	s.ignoring = slices.DeleteFunc(s.ignoring, func(y userRef) bool {
+		return s.t.users[y.id] == nil && s.t.fold.key(y.nick) == key
+	})
+	if len(s.ignoring) == n {
+		if err != nil {
+			return err
+		}
 		return fmt.Errorf("you are not ignoring %s", x.nick)
 	}
-	s.ignoring = slices.DeleteFunc(s.ignoring, func(y userRef) bool { return y.id == x.id })
-	s.reply(fmt.Sprintf("you see %s again", x.nick))
+	s.reply(fmt.Sprintf("you see %s again", args))
 	return nil
 }
 
@@ -295,9 +309,11 @@ func (s *Session) toggle(v *bool, args, what, cmd string) error {
 
 // cmdQuit: /quit [reason], logout
 func cmdQuit(s *Session, args string) error {
-	why := args
-	if why == "" {
-		why = ReasonQuit.String()
+	// What a user typed is quoted as theirs, so that no reason can read
+	// like one the server gives ("idle timeout").
+	why := ReasonQuit.String()
+	if args != "" {
+		why += ": " + strconv.Quote(args)
 	}
 	if s.nick != "" {
 		s.reply("goodbye, " + s.nick)

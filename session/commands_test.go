@@ -11,8 +11,8 @@ var chatHelp = []string{
 	"-> commands (a line without / is said to the room; //text says /text):",
 	"->   /help [command] (also /h, /?): lists commands, or explains one",
 	"->   /nick NAME: sets your nickname; the room is told",
-	"->   /look: who is in this room",
-	"->   /who (also /ls, /names): everyone online, with their room",
+	"->   /look (also look): who is in this room",
+	"->   /who (also /ls, /names, who): everyone online, with their room",
 	"->   /msg NICK text (also /m, /w): private message (also @NICK text)",
 	"->   /reply text (also /r): private message to whoever last wrote to you",
 	"->   /me action: emote: * you action",
@@ -242,7 +242,7 @@ func TestCommands(t *testing.T) {
 		{name: "quit says goodbye and the room is told", line: "/quit",
 			alice: []string{"-> goodbye, alice"}, bob: []string{"*** alice left #lobby (quit)"}},
 		{name: "quit with a reason gives the room the reason", line: "/quit gone fishing",
-			alice: []string{"-> goodbye, alice"}, bob: []string{"*** alice left #lobby (gone fishing)"}},
+			alice: []string{"-> goodbye, alice"}, bob: []string{`*** alice left #lobby (quit: "gone fishing")`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -336,7 +336,7 @@ func TestCommandsBeforeLogin(t *testing.T) {
 		{"whois needs a nickname", "/whois bob", notYet},
 		{"help lists only what works before login", "/help", loginHelp},
 		{"help for one command works before login", "/help who",
-			[]string{"-> /who (also /ls, /names): everyone online, with their room"}},
+			[]string{"-> /who (also /ls, /names, who): everyone online, with their room"}},
 		{"an unknown command is unknown before login too", "/foo", []string{"-> unknown command: /foo (try /help)"}},
 		{"charset works before login", "/charset gbk", []string{"-> your charset is now gbk"}},
 		{"timestamp works before login", "/ts on", []string{"[15:04:05] -> timestamps on"}},

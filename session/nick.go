@@ -50,8 +50,9 @@ func checkName(name string, max int, what string, sentinel error) error {
 // when it is not.
 func CheckNick(name string) error { return checkName(name, MaxNickLen, "nickname", ErrBadNick) }
 
-// roomName strips the optional '#' users type and checks the rest.
+// roomName strips the optional '#' (or the full-width '＃' CJK input
+// methods type) and checks the rest.
 func roomName(arg string) (string, error) {
-	name := strings.TrimPrefix(arg, "#")
+	name := strings.TrimPrefix(strings.TrimPrefix(arg, "#"), "＃")
 	return name, checkName(name, MaxRoomLen, "room name", ErrBadRoom)
 }
