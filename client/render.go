@@ -4,7 +4,6 @@ import (
 	"hash/fnv"
 	"strings"
 	"teahouse/session"
-
 )
 
 // kind is what a server line is, judged by the formats in PROTOCOL.md
