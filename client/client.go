@@ -8,9 +8,10 @@ import (
 	"strings"
 	"sync/atomic"
 	"syscall"
+	"time"
+
 	"teahouse/session"
 	"teahouse/session/wire"
-	"time"
 )
 
 // Exit statuses.

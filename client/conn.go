@@ -7,9 +7,10 @@ import (
 	"os"
 	"sync"
 	"syscall"
-	"teahouse/session/wire"
 	"time"
 	"unicode/utf8"
+
+	"teahouse/session/wire"
 )
 
 // readBuffer is the size of one read from the server.

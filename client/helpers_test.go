@@ -10,9 +10,10 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
-	"teahouse/session/wire"
 	"testing"
 	"time"
+
+	"teahouse/session/wire"
 )
 
 // Test timing. Waits poll or block on channels; these only bound them.

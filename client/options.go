@@ -8,8 +8,9 @@ import (
 	"net"
 	"strconv"
 	"strings"
-	"teahouse/session/wire"
 	"time"
+
+	"teahouse/session/wire"
 )
 
 // Defaults and limits. Each is named so that -h, the README and the tests

@@ -5,8 +5,9 @@ import (
 	"fmt"
 	"io"
 	"sync"
-	"teahouse/session/wire"
 	"time"
+
+	"teahouse/session/wire"
 )
 
 // linePrinter shows lines on a plain stream: one line each, LF-ended, no

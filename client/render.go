@@ -3,6 +3,7 @@ package main
 import (
 	"hash/fnv"
 	"strings"
+
 	"teahouse/session"
 )
 

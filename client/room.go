@@ -3,8 +3,9 @@ package main
 import (
 	"strings"
 	"sync"
-	"teahouse/session"
 	"time"
+
+	"teahouse/session"
 )
 
 // Announcement shapes that change what the client knows about itself.

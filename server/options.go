@@ -10,11 +10,11 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"teahouse/session/wire"
 	"time"
 	"unicode/utf8"
 
 	"teahouse/session"
+	"teahouse/session/wire"
 )
 
 // Defaults and limits of the server's own flags. The chat defaults (name,

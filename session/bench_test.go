@@ -1,10 +1,10 @@
 package session
 
 import (
-	"teahouse/session/sessiontest"
-
 	"fmt"
 	"testing"
+
+	"teahouse/session/sessiontest"
 )
 
 // BenchmarkSessionInput runs 1 MiB of mixed chat through a whole session

@@ -1,13 +1,13 @@
 package session
 
 import (
-	"strconv"
-	"teahouse/session/wire"
-
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
+
+	"teahouse/session/wire"
 )
 
 // builtinCommands returns a new registry of the built-in commands, in the

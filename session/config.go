@@ -1,9 +1,9 @@
 package session
 
 import (
-	"teahouse/session/wire"
-
 	"time"
+
+	"teahouse/session/wire"
 )
 
 // Defaults for Config, as PROTOCOL.md gives them.

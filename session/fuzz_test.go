@@ -1,10 +1,10 @@
 package session
 
 import (
-	"teahouse/session/wire"
-
 	"bytes"
 	"testing"
+
+	"teahouse/session/wire"
 )
 
 // Seed corpora live in testdata/fuzz/<FuzzName>/; `go test` runs them as

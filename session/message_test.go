@@ -1,10 +1,10 @@
 package session
 
 import (
-	"teahouse/session/wire"
-
 	"testing"
 	"time"
+
+	"teahouse/session/wire"
 )
 
 // TestMessageString checks the canonical form of every kind of message,

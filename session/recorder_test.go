@@ -1,12 +1,12 @@
 package session
 
 import (
-	"teahouse/session/wire"
-
 	"fmt"
 	"strings"
 	"testing"
 	"time"
+
+	"teahouse/session/wire"
 )
 
 // recorder is a Conn that keeps what the session wrote, for tests.

@@ -1,11 +1,11 @@
 package session
 
 import (
-	"teahouse/session/wire"
-
 	"strings"
 	"testing"
 	"time"
+
+	"teahouse/session/wire"
 )
 
 // TestSlowReader checks the output cap: a session whose unsent output

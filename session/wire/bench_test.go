@@ -1,8 +1,9 @@
 package wire
 
 import (
-	"teahouse/session/sessiontest"
 	"testing"
+
+	"teahouse/session/sessiontest"
 )
 
 // nopSink counts lines and ignores the rest.
