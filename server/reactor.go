@@ -217,6 +217,17 @@ func (r *reactor) OnClose(c gnet.Conn, err error) gnet.Action {
 	if k.closed {
 		return gnet.None
 	}
+	if k.sess != nil {
+		// The output of this poll waits for the flush task, which runs
+		// after gnet has closed the connection. When the peer's lines
+		// and its FIN were read together (`printf ... | nc -N`), their
+		// replies are still queued: hand them to gnet now, which writes
+		// its outbound buffer before closing the socket. The peer only
+		// shut its writing side, so it still reads them. A connection
+		// the server is closing has been flushed already (Write drops
+		// output after Close), and on a broken one the write just fails.
+		r.table.FlushSession(k.sess)
+	}
 	k.closed = true
 	if k.reason == session.ReasonNone {
 		k.reason = r.reasonFor(err)
