@@ -43,6 +43,16 @@ every event of the current poll, so all the lines that one poll produced,
 from every sender whose input arrived together, reach each recipient in
 one write. That is one system call per recipient per poll, not per line.
 
+A connection gnet closes within a poll would miss that flush. When the
+peer's last lines and its FIN arrive together (`printf 'bot\n/who\n' |
+nc -N`), gnet reads the lines (OnTraffic queues the replies), reads EOF
+and closes the connection (OnClose) before the flush task runs. So OnClose
+first hands that one session's queued output to gnet (Table.FlushSession),
+which writes its outbound buffer before closing the socket; the peer shut
+only its writing side and still reads it. Everyone else's output, the
+closing user's last chat line and then the leave announcement, stays in
+the poll's one flush, in order.
+
 A failed write closes that connection at once, inside the Write: gnet
 calls OnClose for bob while the Table is still broadcasting alice's line.
 That is safe because (1) OnClose marks bob's conn closed before anything
