@@ -4,6 +4,7 @@ session package's Table.
 
 	go run ./server                 # listens on :6666
 	go run ./server 127.0.0.1 8081  # HOST PORT, as in python chat_server.py HOST PORT
+	go run ./server ::1 6666 -log-level warn  # flags before or after HOST PORT
 	telnet localhost 6666
 
 # Shape
