@@ -72,11 +72,14 @@ func newReactor(opts Options, cfg session.Config, log *slog.Logger) *reactor {
 }
 
 // requestFlush is the Table's DeferFlush: called on the loop when output is
-// waiting, it queues one flush as a loop task. gnet runs tasks after every
-// event of the current poll, so everything the poll produced (all the lines
-// of all the senders whose input arrived together) reaches each recipient
-// in one write: one system call per recipient per poll rather than per
-// line. The Table asks again only after the flush has run.
+// waiting, it queues one flush as a loop task. gnet runs tasks only after
+// the events of a poll: Execute wakes the loop through its eventfd, which
+// the next epoll_wait (a non-blocking one) reports, and the task runs after
+// that wait's events too. So everything those events produced (all the
+// lines of all the senders whose input arrived together) reaches each
+// recipient in one write: one system call per recipient per poll rather
+// than per line. The Table asks again only after the flush has run. A
+// connection that closes before then is flushed alone in OnClose.
 func (r *reactor) requestFlush() {
 	if l := r.loop.Load(); l != nil && l.Execute(context.Background(), r.flushTask) == nil {
 		return
