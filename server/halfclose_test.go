@@ -81,6 +81,8 @@ func TestOutputBeforeTheClientsFINIsDelivered(t *testing.T) {
 			writes: []string{"bot\n/who\n"}, want: with(loggedIn, "-> 1 online: bot (#lobby)")},
 		{name: "goodbye arrives when /quit comes with the FIN", corked: true,
 			writes: []string{"bot\r\n/quit\r\n"}, want: with(loggedIn, "-> goodbye, bot")},
+		{name: "lines after /quit are ignored and goodbye still arrives", corked: true,
+			writes: []string{"bot\r\n/quit\r\n/who\r\n"}, want: with(loggedIn, "-> goodbye, bot")},
 		{name: "goodbye arrives when /quit before login comes with the FIN", corked: true,
 			writes: []string{"/quit\r\n"}, want: with(welcome, "-> goodbye")},
 		{name: "an error reply arrives when the FIN comes with the bad line", corked: true,
