@@ -4,6 +4,7 @@ session package's Table.
 
 	go run ./server                 # listens on :6666
 	go run ./server 127.0.0.1 8081  # HOST PORT, as in python chat_server.py HOST PORT
+	go run ./server ::1 6666 -log-level warn  # flags before or after HOST PORT
 	telnet localhost 6666
 
 # Shape
@@ -39,9 +40,22 @@ writable. Writes to one connection keep their order.
 The Table does not write as it goes: it queues each session's output and
 asks for a flush (session.Config.DeferFlush). The reactor queues one flush
 task on the loop (EventLoop.Execute), and gnet runs queued tasks after
-every event of the current poll, so all the lines that one poll produced,
-from every sender whose input arrived together, reach each recipient in
-one write. That is one system call per recipient per poll, not per line.
+the events of a poll (the task's wake-up shows in the next epoll_wait,
+which does not block, and runs after that wait's events), so all the
+lines that the poll produced, from every sender whose input arrived
+together, reach each recipient in one write. That is one system call per
+recipient per poll, not per line.
+
+A connection gnet closes before the flush task runs would miss it. When
+the peer's last lines and its FIN arrive together (`printf 'bot\n/who\n' |
+nc -N`), or the FIN a moment later, in time for the next epoll_wait, gnet
+reads the lines (OnTraffic queues the replies), reads EOF and closes the
+connection (OnClose) before the flush task runs. So OnClose first hands
+that one session's queued output to gnet (Table.FlushSession), which
+writes its outbound buffer before closing the socket; the peer shut only
+its writing side and still reads it. Everyone else's output, the closing
+user's last chat line and then the leave announcement, stays in the
+poll's one flush, in order.
 
 A failed write closes that connection at once, inside the Write: gnet
 calls OnClose for bob while the Table is still broadcasting alice's line.

@@ -85,7 +85,9 @@ const usageHead = `teahouse: a telnet chat server.
 
 Usage:
   teahouse [flags]
-  teahouse [flags] HOST PORT    (same as -addr HOST:PORT)
+  teahouse [flags] HOST PORT [flags]    (same as -addr HOST:PORT)
+
+Flags may come before or after HOST PORT; arguments after -- are not flags.
 
 Connect with: telnet localhost 6666
 
@@ -116,18 +118,19 @@ func parseFlags(args []string, stdout io.Writer) (Options, error) {
 	fs.StringVar(&o.LogFormat, "log-format", o.LogFormat, "log `format`: text or json")
 	fs.DurationVar(&o.ShutdownTimeout, "shutdown-timeout", o.ShutdownTimeout, "on SIGINT/SIGTERM, time allowed to notify, flush and stop")
 
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(stdout, usageHead)
-			fs.SetOutput(stdout)
-			fs.PrintDefaults()
-			return o, err
-		}
+	rest, err := parseInterspersed(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprint(stdout, usageHead)
+		fs.SetOutput(stdout)
+		fs.PrintDefaults()
+		return o, err
+	}
+	if err != nil {
 		return o, err
 	}
 	addrSet := false
 	fs.Visit(func(f *flag.Flag) { addrSet = addrSet || f.Name == "addr" })
-	switch rest := fs.Args(); len(rest) {
+	switch len(rest) {
 	case 0:
 	case 2:
 		if addrSet {
@@ -138,6 +141,30 @@ func parseFlags(args []string, stdout io.Writer) (Options, error) {
 		return o, fmt.Errorf("unexpected arguments %q: want none, or HOST PORT", strings.Join(rest, " "))
 	}
 	return o, o.validate()
+}
+
+// parseInterspersed parses args with fs, taking flags wherever they are
+// (`teahouse ::1 6666 -log-level warn`), and returns the other arguments in
+// order. The flag package stops at the first non-flag argument, so parsing
+// resumes after each one. A "--" ends the flags: everything after it is an
+// argument. (A "--" given as a flag's value, as in `-name --`, is taken
+// for the end of the flags too; the flag package itself cannot tell us.)
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var rest []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		left := fs.Args()
+		if len(left) == 0 {
+			return rest, nil
+		}
+		if used := len(args) - len(left); used > 0 && args[used-1] == "--" {
+			return append(rest, left...), nil
+		}
+		rest = append(rest, left[0])
+		args = left[1:]
+	}
 }
 
 // validate checks every value, so that a bad one is a one-line error at

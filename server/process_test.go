@@ -16,17 +16,40 @@ import (
 	"time"
 )
 
-func TestParseFlagsPositionalAddress(t *testing.T) {
-	o, err := parseFlags([]string{"-name", "x", "192.168.55.13", "8081"}, io.Discard)
-	if err != nil {
-		t.Fatal(err)
+func TestFlagsInAnyPosition(t *testing.T) {
+	cases := []struct {
+		name string
+		args []string
+		want func(*Options)
+	}{
+		{"no arguments give the defaults", nil, func(*Options) {}},
+		{"flags before HOST PORT are read", []string{"-name", "x", "192.168.55.13", "8081"},
+			func(o *Options) { o.Name, o.Addr = "x", "192.168.55.13:8081" }},
+		{"flags after HOST PORT are read", []string{"::1", "6666", "-log-level", "warn"},
+			func(o *Options) { o.Addr, o.LogLevel = "[::1]:6666", "warn" }},
+		{"flags between HOST and PORT are read", []string{"::1", "-log-level", "warn", "6666"},
+			func(o *Options) { o.Addr, o.LogLevel = "[::1]:6666", "warn" }},
+		{"flags everywhere, with and without =, are read", []string{"-name=x", "127.0.0.1", "-history", "3", "6666", "-log-level=warn"},
+			func(o *Options) { o.Name, o.Addr, o.History, o.LogLevel = "x", "127.0.0.1:6666", 3, "warn" }},
+		{"a flag given twice keeps the last value", []string{"-history", "1", "127.0.0.1", "6666", "-history", "2"},
+			func(o *Options) { o.Addr, o.History = "127.0.0.1:6666", 2 }},
+		{"-addr after other flags is read", []string{"-name", "x", "-addr", "127.0.0.1:1"},
+			func(o *Options) { o.Name, o.Addr = "x", "127.0.0.1:1" }},
+		{"arguments after -- are HOST PORT", []string{"-name", "x", "--", "127.0.0.1", "6666"},
+			func(o *Options) { o.Name, o.Addr = "x", "127.0.0.1:6666" }},
 	}
-	if o.Addr != "192.168.55.13:8081" || o.Name != "x" {
-		t.Errorf("addr %q name %q", o.Addr, o.Name)
-	}
-	o, err = parseFlags(nil, io.Discard)
-	if err != nil || o != defaultOptions() {
-		t.Errorf("no flags: %+v, %v", o, err)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			want := defaultOptions()
+			tc.want(&want)
+			got, err := parseFlags(tc.args, io.Discard)
+			if err != nil {
+				t.Fatalf("%q: %v", tc.args, err)
+			}
+			if got != want {
+				t.Errorf("%q:\n got %+v\nwant %+v", tc.args, got, want)
+			}
+		})
 	}
 }
 
@@ -67,7 +90,14 @@ var badFlags = [][]string{
 	{"-motd", "/nonexistent/motd"},
 	{"-no-such-flag"},
 	{"127.0.0.1"},
+	{"127.0.0.1", "8081", "extra"},
 	{"-addr", ":1", "127.0.0.1", "2"},
+	{"127.0.0.1", "2", "-addr", ":1"},
+	{"127.0.0.1", "8081", "-no-such-flag"},
+	{"127.0.0.1", "8081", "-log-level"},
+	{"127.0.0.1", "8081", "-log-level", "loud"},
+	{"127.0.0.1", "-max-line", "x", "8081"},
+	{"--", "-log-level", "warn"},
 }
 
 func TestBadFlagsInProcess(t *testing.T) {
@@ -257,4 +287,19 @@ func TestOpenFileLimitCapsConnections(t *testing.T) {
 	// Still accepting after the refusal: the acceptor is alive.
 	over2 := dial(t, p.addr)
 	over2.expectEOF()
+}
+
+func TestBinaryTakesFlagsAfterHostPort(t *testing.T) {
+	p := startBinaryCmd(t, func(bin string, _ []string) *exec.Cmd {
+		return exec.Command(bin, "127.0.0.1", "0", "-name", "late flags", "-log-level", "debug")
+	})
+	c := dial(t, p.addr)
+	c.expect("Welcome to late flags!")
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	c.expectEOF()
+	if err := p.wait(t); err != nil {
+		t.Errorf("exit: %v, want status 0; logs:\n%s", err, p.logs)
+	}
 }

@@ -71,11 +71,14 @@ func newReactor(opts Options, cfg session.Config, log *slog.Logger) *reactor {
 }
 
 // requestFlush is the Table's DeferFlush: called on the loop when output is
-// waiting, it queues one flush as a loop task. gnet runs tasks after every
-// event of the current poll, so everything the poll produced (all the lines
-// of all the senders whose input arrived together) reaches each recipient
-// in one write: one system call per recipient per poll rather than per
-// line. The Table asks again only after the flush has run.
+// waiting, it queues one flush as a loop task. gnet runs tasks only after
+// the events of a poll: Execute wakes the loop through its eventfd, which
+// the next epoll_wait (a non-blocking one) reports, and the task runs after
+// that wait's events too. So everything those events produced (all the
+// lines of all the senders whose input arrived together) reaches each
+// recipient in one write: one system call per recipient per poll rather
+// than per line. The Table asks again only after the flush has run. A
+// connection that closes before then is flushed alone in OnClose.
 func (r *reactor) requestFlush() {
 	if l := r.loop.Load(); l != nil && l.Execute(context.Background(), r.flushTask) == nil {
 		return
@@ -210,7 +213,19 @@ func (r *reactor) OnClose(c gnet.Conn, err error) gnet.Action {
 	case connGone:
 		return gnet.None
 	case connOpen:
+		// The output of this poll waits for the flush task, which runs
+		// after gnet has closed the connection. When the peer's lines
+		// and its FIN were read together (`printf ... | nc -N`), their
+		// replies are still queued: hand them to gnet now, which writes
+		// its outbound buffer before closing the socket. The peer only
+		// shut its writing side, so it still reads them. A connection
+		// the server is closing has been flushed already (Write drops
+		// output after Close), and on a broken one the write just fails.
+		r.table.FlushSession(k.sess)
 		k.reason = r.reasonFor(err)
+		if why := k.sess.Reason(); why != session.ReasonNone {
+			k.reason = why // a /quit read with the FIN is still a quit
+		}
 	}
 	k.state = connGone
 	delete(r.conns, k)

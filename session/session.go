@@ -74,6 +74,9 @@ func (s *Session) Remote() string { return s.remote }
 // Charset returns the session's current charset.
 func (s *Session) Charset() wire.Charset { return s.settings.Charset }
 
+// Reason returns why the session is ending, or ReasonNone while it is not.
+func (s *Session) Reason() CloseReason { return s.reason }
+
 // Alive reports whether the session is still logged in or logging in: what
 // work finished off the loop (Table.Complete) checks before acting on it.
 func (s *Session) Alive() bool { return s.state <= stateChat }
