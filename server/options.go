@@ -60,6 +60,9 @@ type Options struct {
 	LogLevel        string
 	LogFormat       string
 	ShutdownTimeout time.Duration
+
+	// resolved is the checked configuration, made once by config.
+	resolved *session.Config
 }
 
 // defaultOptions returns the options of a plain `teahouse` with no flags.
@@ -140,7 +143,8 @@ func parseFlags(args []string, stdout io.Writer) (Options, error) {
 	default:
 		return o, fmt.Errorf("unexpected arguments %q: want none, or HOST PORT", strings.Join(rest, " "))
 	}
-	return o, o.validate()
+	_, err = o.config()
+	return o, err
 }
 
 // parseInterspersed parses args with fs, taking flags wherever they are
@@ -213,11 +217,6 @@ func (o *Options) validate() error {
 			return fmt.Errorf("invalid -metrics-addr %q: %v", o.MetricsAddr, err)
 		}
 	}
-	if o.MOTDFile != "" {
-		if _, err := readMOTD(o.MOTDFile); err != nil {
-			return err
-		}
-	}
 	return nil
 }
 
@@ -253,7 +252,25 @@ func readMOTD(name string) ([]string, error) {
 	return strings.Split(text, "\n"), nil
 }
 
-// sessionConfig turns the options into the Table's configuration.
+// config returns the Table's configuration. The first call validates the
+// options and reads the -motd file; parseFlags makes it at startup, so a
+// bad value is a usage error, and run reuses its result. Tests that build
+// Options by hand get the same checks from run.
+func (o *Options) config() (session.Config, error) {
+	if o.resolved == nil {
+		if err := o.validate(); err != nil {
+			return session.Config{}, err
+		}
+		cfg, err := o.sessionConfig()
+		if err != nil {
+			return cfg, err
+		}
+		o.resolved = &cfg
+	}
+	return *o.resolved, nil
+}
+
+// sessionConfig turns valid options into the Table's configuration.
 func (o *Options) sessionConfig() (session.Config, error) {
 	cfg := session.DefaultConfig()
 	cs, auto, err := wire.ParseEncoding(o.Encoding)

@@ -46,6 +46,10 @@ func TestFlagsInAnyPosition(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%q: %v", tc.args, err)
 			}
+			if got.resolved == nil {
+				t.Fatalf("%q: parseFlags did not check the options", tc.args)
+			}
+			got.resolved = nil // what it holds is the sessionConfig tests' business
 			if got != want {
 				t.Errorf("%q:\n got %+v\nwant %+v", tc.args, got, want)
 			}

@@ -23,10 +23,7 @@ type listening struct {
 // addresses on ready (if not nil) once clients can connect. main and the
 // tests both use it.
 func run(ctx context.Context, opts Options, log *slog.Logger, ready chan<- listening) error {
-	if err := opts.validate(); err != nil {
-		return err
-	}
-	cfg, err := opts.sessionConfig()
+	cfg, err := opts.config()
 	if err != nil {
 		return err
 	}
