@@ -2,6 +2,7 @@ package session
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -107,16 +108,8 @@ func cmdLook(s *Session, _ string) error {
 
 // cmdWho: /who
 func cmdWho(s *Session, _ string) error {
-	t := s.t
-	online := make([]*Session, 0, len(t.users))
-	for _, x := range t.users {
-		online = append(online, x)
-	}
-	slices.SortFunc(online, func(a, b *Session) int { return strings.Compare(a.key, b.key) })
-	names := make([]string, len(online))
-	for i, x := range online {
-		names[i] = x.nick + " (#" + x.room.name + ")"
-	}
+	names := sortedLabels(s.t.users, func(x *Session) string { return x.key },
+		func(x *Session) string { return x.nick + " (#" + x.room.name + ")" })
 	s.reply(fmt.Sprintf("%d online: %s", len(names), joinList(names)))
 	return nil
 }
@@ -233,16 +226,8 @@ func cmdPart(s *Session, _ string) error { return s.t.move(s, LobbyName) }
 
 // cmdRooms: /rooms
 func cmdRooms(s *Session, _ string) error {
-	t := s.t
-	rooms := make([]*Room, 0, len(t.rooms))
-	for _, r := range t.rooms {
-		rooms = append(rooms, r)
-	}
-	slices.SortFunc(rooms, func(a, b *Room) int { return strings.Compare(a.key, b.key) })
-	names := make([]string, len(rooms))
-	for i, r := range rooms {
-		names[i] = fmt.Sprintf("#%s (%d)", r.name, r.Len())
-	}
+	names := sortedLabels(s.t.rooms, func(r *Room) string { return r.key },
+		func(r *Room) string { return fmt.Sprintf("#%s (%d)", r.name, r.Len()) })
 	s.reply(fmt.Sprintf("%s: %s", plural(len(names), "room"), joinList(names)))
 	return nil
 }
@@ -330,6 +315,16 @@ func plural(n int, noun string) string {
 		return "1 " + noun
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// sortedLabels returns label(v) for every value of m, ordered by key(v).
+func sortedLabels[K comparable, V any](m map[K]V, key, label func(V) string) []string {
+	vs := slices.SortedFunc(maps.Values(m), func(a, b V) int { return strings.Compare(key(a), key(b)) })
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = label(v)
+	}
+	return out
 }
 
 // listMax caps how many names one /who, /look or /rooms line lists.
