@@ -97,6 +97,7 @@ func (s *Session) FoundTerminator(raw []byte) {
 		s.reply("your terminal sends GBK, so your charset is now gbk (/charset utf-8 to change it back)")
 	}
 	t.decoded = t.codec.Decode(t.decoded[:0], s.charset, raw)
+	t.decoded = wire.Edit(t.decoded[:0], t.decoded) // BS, DEL, ^U, ^W typed in-band
 	t.clean = wire.Sanitize(t.clean[:0], t.decoded)
 	if len(t.clean) == 0 {
 		return
@@ -121,11 +122,24 @@ func (s *Session) LineTooLong() {
 	s.reply(fmt.Sprintf("line too long (over %d bytes): it was not delivered", s.framer.Max()))
 }
 
-// TelnetReply sends a telnet option refusal back to the peer as it is.
+// TelnetReply sends a telnet option answer or offer to the peer as it is.
 func (s *Session) TelnetReply(p []byte) {
 	s.queue()
 	s.out = append(s.out, p...)
 }
+
+// AreYouThere answers telnet's IAC AYT (wire.AYTSink) with a visible line.
+func (s *Session) AreYouThere() {
+	if s.phase >= phaseClosing {
+		return
+	}
+	s.reply("[" + s.t.cfg.Name + ": yes]")
+}
+
+// Telnet returns the session's telnet option state: whether the peer is a
+// telnet client, and Enable/Disable to offer options such as ECHO. Bytes
+// they append go to the peer through TelnetReply.
+func (s *Session) Telnet() *wire.Telnet { return s.framer.Telnet() }
 
 // admit applies the flood limit to a line. A line over the limit is
 // dropped and remembered; the first line admitted after a run of drops is
