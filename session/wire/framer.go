@@ -1,5 +1,7 @@
 package wire
 
+import "unicode/utf8"
+
 // DefaultMaxLine is the longest line, in bytes after telnet commands are
 // removed, that a session accepts (PROTOCOL.md: "Maximum line length").
 const DefaultMaxLine = 4096
@@ -244,7 +246,8 @@ func (f *Framer) substituted(cmd byte) byte {
 // midChar reports whether the partial line b ends inside a multi-byte
 // character: after a UTF-8 lead byte and fewer continuation bytes than it
 // needs, or after a GBK lead byte without its trail byte. The charset is
-// not known here, so either counts.
+// not known here, so either counts, but a line that is valid UTF-8 so far
+// is taken as UTF-8 (as charset auto-detection does).
 func midChar(b []byte) bool {
 	n := len(b)
 	i := n - 1
@@ -264,6 +267,9 @@ func midChar(b []byte) bool {
 		if n-i < need {
 			return true
 		}
+	}
+	if utf8.Valid(b) {
+		return false // whole UTF-8 characters, though GBK might pair them otherwise
 	}
 	for i := 0; i < n; i++ {
 		if b[i] >= 0x81 && b[i] <= 0xFE {
