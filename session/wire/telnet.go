@@ -169,20 +169,20 @@ const numOpts = 3
 // Telnet is a session's telnet option state: RFC 1143's Q method for the
 // options the server negotiates, a refuse-once bitset for every other one,
 // and whether the peer has shown it speaks telnet at all. It costs a
-// session about 80 bytes and never allocates.
+// session 80 bytes and never allocates.
 //
 // Methods append the bytes to send to dst and return it; nothing is sent
 // to a peer that has not shown it speaks telnet unless the caller sends it.
 type Telnet struct {
+	refused refusals // first: its words need 8-byte alignment
 	opts    [numOpts]qopt
-	refused refusals
-	known   bool // the peer sent a telnet command or an NVT line end
+	known   bool // the peer sent a telnet command or a CR NUL
 }
 
 // IsTelnet reports whether the peer has shown it is a telnet client: it
-// sent a telnet command, or ended a line with CR LF or CR NUL. Clients that
-// never do (nc with plain LF lines, scripts, the load generator) are never
-// sent a telnet byte they did not ask for.
+// sent a telnet command, or ended a line with CR NUL. Clients that never do
+// (nc, scripts, the load generator, the bundled client) are never sent a
+// telnet byte they did not ask for.
 func (t *Telnet) IsTelnet() bool { return t.known }
 
 // Enabled reports whether we perform opt (we said WILL, the peer agreed).
