@@ -72,10 +72,10 @@ type Framer struct {
 	max        int
 	tn         Telnet
 	state      framerState
-	verb       byte // WILL/WONT/DO/DONT being read in stOption
-	afterCR    bool // a CR ended the last line: skip one LF or NUL
-	discarding bool // the current line passed max: drop to the terminator
-	telnet     bool // interpret IAC (false for plain streams such as a client reading our server)
+	verb       byte    // WILL/WONT/DO/DONT being read in stOption
+	afterCR    bool    // a CR ended the last line: skip one LF or NUL
+	discarding bool    // the current line passed max: drop to the terminator
+	telnet     bool    // interpret IAC (false for plain streams such as a client reading our server)
 	reply      [9]byte // the answer being sent, so answering allocates nothing
 }
 
