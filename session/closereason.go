@@ -15,6 +15,9 @@ const (
 	ReasonIdle                          // no input for longer than the idle timeout
 	ReasonShutdown                      // the server is shutting down
 	ReasonRefused                       // refused at connect (connection caps)
+	ReasonAuth                          // too many wrong passwords
+	ReasonKicked                        // an operator kicked the user
+	ReasonBanned                        // an operator banned the user or their address
 	numReasons
 )
 
@@ -28,6 +31,9 @@ var reasonText = [numReasons]string{
 	ReasonIdle:       "idle timeout",
 	ReasonShutdown:   "server shutting down",
 	ReasonRefused:    "refused",
+	ReasonAuth:       "too many wrong passwords",
+	ReasonKicked:     "kicked",
+	ReasonBanned:     "banned",
 }
 
 var reasonLabel = [numReasons]string{
@@ -40,6 +46,9 @@ var reasonLabel = [numReasons]string{
 	ReasonIdle:       "idle",
 	ReasonShutdown:   "shutdown",
 	ReasonRefused:    "refused",
+	ReasonAuth:       "auth",
+	ReasonKicked:     "kicked",
+	ReasonBanned:     "banned",
 }
 
 // String is the reason as users read it in a leave announcement.

@@ -17,9 +17,12 @@ import (
 func builtinCommands() (*Registry, builtins) {
 	b := builtins{
 		chat: &Command{Name: "chat", Requires: LoggedIn, Hidden: true, Run: cmdSay},
-		login: &Command{Name: "login", Bare: []string{"login"}, BareArgs: true, Usage: "NAME",
-			Help: "logs in with a nickname (typing just the name works too)", Requires: LoggedOut, MinArgs: 1, Run: cmdLogin},
+		login: &Command{Name: "login", Bare: []string{"login"}, BareArgs: true, Usage: "NAME [PASSWORD]",
+			Help:     "logs in with a nickname (typing just the name works too); a registered one needs its password",
+			Requires: LoggedOut, MinArgs: 1, Run: cmdLogin},
 		unknown: &Command{Name: "unknown", Hidden: true, Run: cmdUnknown},
+		name: &Command{Name: "nickname", Requires: LoggedOut, Hidden: true,
+			Run: func(s *Session, line string) error { return s.t.login(s, line, "") }},
 		msg: &Command{Name: "msg", Aliases: []string{"m", "w"}, Usage: "NICK text", Help: "private message (also @NICK text)",
 			Requires: LoggedIn, MinArgs: 2, Run: cmdMsg},
 		say: &Command{Name: "say", Bare: []string{"say"}, BareArgs: true, Usage: "text", Help: "says text as it is, even if it starts with /",
@@ -90,12 +93,15 @@ func cmdHelp(s *Session, args string) error {
 }
 
 // cmdLogin: /login NAME, login NAME
-func cmdLogin(s *Session, args string) error { return s.t.login(s, args) }
+func cmdLogin(s *Session, args string) error {
+	name, pw := cutWord(args)
+	return s.t.login(s, name, pw)
+}
 
 // cmdNick: /nick NAME (before login it logs in)
 func cmdNick(s *Session, args string) error {
 	if !s.loggedIn() {
-		return s.t.login(s, args)
+		return s.t.login(s, args, "")
 	}
 	return s.t.rename(s, args)
 }

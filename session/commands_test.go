@@ -33,7 +33,7 @@ var chatHelp = []string{
 var loginHelp = []string{
 	"-> type a nickname to log in; until then you can use:",
 	"->   /help [command] (also /h, /?): lists commands, or explains one",
-	"->   /login NAME (also login): logs in with a nickname (typing just the name works too)",
+	"->   /login NAME [PASSWORD] (also login): logs in with a nickname (typing just the name works too); a registered one needs its password",
 	"->   /nick NAME: sets your nickname; the room is told",
 	"->   /charset [utf-8|gbk] (also /encoding): shows or sets your charset",
 	"->   /timestamp [on|off] (also /ts): prefixes lines with [15:04:05]",
@@ -341,8 +341,8 @@ func TestCommandsBeforeLogin(t *testing.T) {
 		{"charset works before login", "/charset gbk", []string{"-> your charset is now gbk"}},
 		{"timestamp works before login", "/ts on", []string{"[15:04:05] -> timestamps on"}},
 		{"echo works before login", "/echo on", []string{"-> echo of your own chat lines on"}},
-		{"bare login without a name shows its usage", "login", []string{"-> usage: /login NAME"}},
-		{"slash login without a name shows its usage", "/login", []string{"-> usage: /login NAME"}},
+		{"bare login without a name shows its usage", "login", []string{"-> usage: /login NAME [PASSWORD]"}},
+		{"slash login without a name shows its usage", "/login", []string{"-> usage: /login NAME [PASSWORD]"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -364,6 +364,9 @@ func TestCommandsBeforeLogin(t *testing.T) {
 func TestHelpListsEveryCommand(t *testing.T) {
 	reg, _ := builtinCommands()
 	for _, c := range reg.Commands() {
+		if c.Hidden {
+			continue
+		}
 		line := "->   " + c.helpLine()
 		chat := !c.Hidden && (c.Requires == Anyone || c.Requires == LoggedIn)
 		login := !c.Hidden && (c.Requires == Anyone || c.Requires == LoggedOut)

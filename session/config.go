@@ -34,6 +34,16 @@ type Config struct {
 	Idle        time.Duration // disconnect after this long without input (0: off)
 	MOTD        []string      // lines sent after the welcome line
 	Now         func() time.Time
+	// Store keeps accounts, bans, mutes and history across restarts; nil
+	// means no accounts and no operator commands. Saved is what it held at
+	// startup, Opers the nicknames that are operators once registered.
+	Store Store
+	Saved Saved
+	Opers []string
+	// Audit hears every operator action and failed login; Fault every
+	// error the Store reports. Both are called on the loop.
+	Audit func(AuditEvent)
+	Fault func(what string, err error)
 	// Commands are added to the built-in ones (operator commands, say).
 	// A name, alias or bare word used twice panics in NewTable.
 	Commands []*Command

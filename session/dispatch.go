@@ -21,7 +21,8 @@ type builtins struct {
 	chat    *Command // a line without a command: said to the room
 	say     *Command // "//text" says "/text"
 	msg     *Command // "@nick text"
-	login   *Command // a line before login: the nickname
+	login   *Command // "/login NAME [PASSWORD]"
+	name    *Command // a plain line before login: the nickname, as typed
 	unknown *Command // "/nosuch": its args are the name typed
 	quit    *Command // always admitted past the flood limit
 }
@@ -53,7 +54,7 @@ func (s *Session) parse(line string) request {
 		} else if s.loggedIn() {
 			req.cmd, req.args = b.chat, line
 		} else {
-			req.cmd, req.args = b.login, line
+			req.cmd, req.args = b.name, line
 		}
 	}
 	return req
@@ -106,7 +107,9 @@ func (s *Session) permit(c *Command) error {
 		if !s.loggedIn() {
 			return ErrNotLoggedIn
 		}
-		return fmt.Errorf("%w: /%s", ErrNotOperator, c.Name)
+		if !s.operator {
+			return fmt.Errorf("%w: /%s", ErrNotOperator, c.Name)
+		}
 	}
 	return nil
 }

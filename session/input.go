@@ -39,6 +39,12 @@ func (s *Session) FoundTerminator(raw []byte) {
 	t.decoded = t.codec.Decode(t.decoded[:0], s.settings.Charset, raw)
 	t.decoded = wire.Edit(t.decoded[:0], t.decoded) // BS, DEL, ^U, ^W typed in-band
 	t.clean = wire.Sanitize(t.clean[:0], t.decoded)
+	if s.prompt.ask != askNothing {
+		// A password: it goes nowhere but the Store, is never quoted back
+		// (not even in a flood notice), and an empty line cancels.
+		s.answer(string(t.clean))
+		return
+	}
 	if len(t.clean) == 0 {
 		return
 	}

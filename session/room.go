@@ -47,6 +47,10 @@ func (t *Table) room(name string) *Room {
 		return r
 	}
 	r := &Room{name: name, key: key, history: newHistory(t.cfg.History)}
+	for _, m := range t.saved[key] {
+		r.history.add(m)
+	}
+	delete(t.saved, key)
 	t.rooms[key] = r
 	t.stats.Rooms.Add(1)
 	return r
@@ -75,6 +79,9 @@ func (t *Table) leaveRoom(s *Session, why string) {
 	if r.Len() == 0 && r != t.lobby {
 		delete(t.rooms, r.key)
 		t.stats.Rooms.Add(-1)
+		if t.cfg.Store != nil {
+			t.cfg.Store.DropHistory(r.key)
+		}
 	}
 }
 

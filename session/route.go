@@ -15,6 +15,9 @@ func (t *Table) route(m *Message) {
 			return
 		}
 		r.history.add(*m)
+		if t.cfg.Store != nil {
+			t.cfg.Store.SaveHistory(r.key, *m)
+		}
 		t.broadcast(r.members, m)
 	case Announce:
 		if r := t.rooms[m.Room]; r != nil {
@@ -51,11 +54,17 @@ func (t *Table) announce(r *Room, text string) {
 
 // talk says text (chat or emote) from s to its room.
 func (t *Table) talk(s *Session, kind Kind, text string) {
+	if s.muted() {
+		return
+	}
 	t.route(&Message{Kind: kind, From: s.nick, FromID: s.id, Room: s.room.key, Text: text, Time: t.now})
 }
 
 // private sends text from s to the user to; s gets the "[PM to …]" copy.
 func (t *Table) private(s, to *Session, text string) {
+	if s.muted() {
+		return
+	}
 	t.route(&Message{Kind: PrivateFrom, From: s.nick, FromID: s.id, To: to.nick, ToID: to.id, Text: text, Time: t.now})
 	s.deliver(&Message{Kind: PrivateTo, To: to.nick, ToID: to.id, Text: text, Time: t.now})
 }

@@ -37,6 +37,11 @@ type Session struct {
 	key  string // folded, the nick index key
 	room *Room
 
+	account   string // the account key s logged in to, or "" (not registered)
+	operator  bool   // s may run Operator commands
+	prompt    prompt // a question the next line answers (a password)
+	toldMuted bool   // s has been told it is muted
+
 	roomIdx, tableIdx int // positions in room.members and Table.sessions
 
 	settings    Settings

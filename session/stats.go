@@ -11,6 +11,9 @@ type Stats struct {
 	DropsFlood    atomic.Uint64 // lines over the flood limit
 	DropsLongLine atomic.Uint64 // lines over the maximum length
 	DropsSlow     atomic.Uint64 // sessions dropped as too slow
+	AuthFailures  atomic.Uint64 // wrong passwords
+	AuthThrottled atomic.Uint64 // password tries refused by the guessing throttle
+	StoreErrors   atomic.Uint64 // store operations that failed
 	Online        atomic.Int64  // logged-in sessions
 	Rooms         atomic.Int64  // rooms that exist
 }

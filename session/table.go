@@ -2,6 +2,7 @@ package session
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"teahouse/session/wire"
@@ -37,6 +38,14 @@ type Table struct {
 	lobby    *Room
 	lastID   uint64 // the Seq of the newest UserID given out
 
+	accounts    map[string]*Account  // registered nicknames, by key
+	opers       map[string]bool      // keys that -opers makes operators
+	pendingRegs map[string]UserID    // keys being registered, by whom
+	bans        []Ban                // in force or not yet purged
+	mutes       map[string]Mute      // by nickname key
+	saved       map[string][]Message // stored history of rooms not yet created, by key
+	guesses     guesses              // the password-guessing throttle
+
 	out output
 
 	depth      int       // entry-point nesting; flush when it returns to 0
@@ -53,15 +62,39 @@ type Table struct {
 func NewTable(cfg Config) *Table {
 	cfg = cfg.withDefaults()
 	t := &Table{
-		cfg:   cfg,
-		codec: wire.NewCodec(),
-		fold:  newFolder(),
-		nicks: make(map[string]UserID),
-		users: make(map[UserID]*Session),
-		rooms: make(map[string]*Room),
+		cfg:         cfg,
+		codec:       wire.NewCodec(),
+		fold:        newFolder(),
+		nicks:       make(map[string]UserID),
+		users:       make(map[UserID]*Session),
+		rooms:       make(map[string]*Room),
+		accounts:    make(map[string]*Account),
+		opers:       make(map[string]bool),
+		pendingRegs: make(map[string]UserID),
+		mutes:       make(map[string]Mute),
+		saved:       cfg.Saved.History,
+		guesses:     make(guesses),
+		// Identities stay unique across restarts, which stored history
+		// outlives: a new process starts counting from its start time.
+		lastID: uint64(cfg.Now().UnixNano()),
 	}
 	t.cmds, t.builtin = builtinCommands()
+	if cfg.Store != nil {
+		t.cmds.Add(accountCommands()...)
+		t.cmds.Add(operatorCommands()...)
+	}
 	t.cmds.Add(cfg.Commands...)
+	for _, name := range cfg.Opers {
+		t.opers[t.fold.key(name)] = true
+	}
+	for i := range cfg.Saved.Accounts {
+		a := cfg.Saved.Accounts[i]
+		t.accounts[a.Key] = &a
+	}
+	t.bans = slices.Clone(cfg.Saved.Bans)
+	for _, m := range cfg.Saved.Mutes {
+		t.mutes[m.Key] = m
+	}
 	t.render.codec = t.codec
 	t.lobby = t.room(LobbyName)
 	return t
@@ -137,6 +170,8 @@ func (t *Table) end(s *Session, reason CloseReason, why string) {
 func (t *Table) Tick() {
 	t.enter()
 	t.out.trim()
+	t.guesses.expire(t.now)
+	t.bans = slices.DeleteFunc(t.bans, func(b Ban) bool { return b.expired(t.now) })
 	idle := t.cfg.Idle
 	for _, s := range t.sessions {
 		if !s.Alive() {

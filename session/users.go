@@ -8,11 +8,46 @@ import (
 // logged-in user each identity is. A name is held from login until logout;
 // the identity behind it never changes hands.
 
-// login gives s the nickname name and takes it into the lobby.
-func (t *Table) login(s *Session, name string) error {
+// login gives s the nickname name and takes it into the lobby, once the
+// password is right if name is registered: pw is the password typed on the
+// login line, or "" to be asked for it.
+func (t *Table) login(s *Session, name, pw string) error {
 	key, err := t.claim(s, name)
 	if err != nil {
 		return err
+	}
+	if b, banned := t.nickBan(key); banned {
+		t.audit(AuditEvent{Action: "login-banned", Actor: s.remote, Target: name})
+		return fmt.Errorf("%s is banned%s", name, b.describe(t.now))
+	}
+	if t.registering(key) {
+		return fmt.Errorf("%w: %s is being registered; try another", ErrNickTaken, name)
+	}
+	if t.accounts[key] == nil {
+		if pw != "" {
+			s.reply(name + " is not registered, so it needs no password")
+		}
+		return t.welcome(s, name, key)
+	}
+	p := prompt{ask: askLoginPassword, purpose: forLogin, name: name, key: key}
+	if pw == "" {
+		s.askFor(p)
+		return nil
+	}
+	p.ticket = s.prompt.ticket + 1
+	s.prompt = p
+	s.checkPassword(pw)
+	return nil
+}
+
+// welcome logs s in as name (key), its password checked if it has one.
+func (t *Table) welcome(s *Session, name, key string) error {
+	if id, taken := t.nicks[key]; taken && id != s.id {
+		return fmt.Errorf("%w: %s is online; try another", ErrNickTaken, t.nickOf(id))
+	}
+	if a := t.accounts[key]; a != nil {
+		s.account = key
+		s.operator = a.Operator || t.opers[key]
 	}
 	s.nick, s.key = name, key
 	t.nicks[key] = s.id
@@ -31,6 +66,9 @@ func (t *Table) rename(s *Session, name string) error {
 	if err != nil {
 		return err
 	}
+	if t.accounts[key] != nil && s.account != key {
+		return fmt.Errorf("%w: %s is registered; log in as %s with its password", ErrNickTaken, name, name)
+	}
 	if name == s.nick {
 		return fmt.Errorf("you are already %s", name)
 	}
@@ -38,6 +76,9 @@ func (t *Table) rename(s *Session, name string) error {
 	delete(t.nicks, s.key)
 	s.nick, s.key = name, key
 	t.nicks[key] = s.id
+	if s.account != key {
+		s.account, s.operator = "", false // the account stays with its name
+	}
 	t.announce(s.room, old+" is now known as "+name)
 	return nil
 }
