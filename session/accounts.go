@@ -52,7 +52,6 @@ type prompt struct {
 	purpose purpose
 	name    string // the nickname logged in with (forLogin)
 	key     string // its account key
-	current string // the current password, checked (forPasswd)
 	first   string // the new password as typed the first time
 	busy    bool   // the Store is checking; input waits
 	ticket  uint32 // which question a late answer from the Store belongs to
@@ -216,7 +215,11 @@ func (s *Session) rightPassword(pw string) {
 		s.endPrompt()
 		s.check(s.t.welcome(s, p.name, p.key))
 	case forPasswd:
-		s.askFor(prompt{ask: askNewPassword, purpose: forPasswd, name: s.nick, key: s.key, current: pw})
+		if p.first != "" { // the one-line form gave the new password already
+			s.storeNewPassword(p.first)
+			return
+		}
+		s.askFor(prompt{ask: askNewPassword, purpose: forPasswd, name: s.nick, key: s.key})
 	case forUnregister:
 		s.endPrompt()
 		s.unregister()
