@@ -55,13 +55,7 @@ func TestPipeModeWaitsForTheJoinBeforeSendingChat(t *testing.T) {
 	}
 	for _, tt := range barriers {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := startFakeServer(t)
-			p := startClient(t, "-nick", "bot", srv.addr())
-			fc := srv.accept(t)
-			// Everything is already on stdin before the server has answered.
-			p.write(t, "first line\n/quit\n")
-			fc.greet()
-			fc.ExpectNext("bot")
+			p, fc := nickSentWithLinesWaiting(t)
 			fc.Send(tt.server...)
 			// Once the client shows a later line, it has read those.
 			fc.Send("alice: are you there?")
@@ -75,12 +69,7 @@ func TestPipeModeWaitsForTheJoinBeforeSendingChat(t *testing.T) {
 		})
 	}
 	t.Run("the first line goes out after the join", func(t *testing.T) {
-		srv := startFakeServer(t)
-		p := startClient(t, "-nick", "bot", srv.addr())
-		fc := srv.accept(t)
-		p.write(t, "first line\n/quit\n")
-		fc.greet()
-		fc.ExpectNext("bot")
+		p, fc := nickSentWithLinesWaiting(t)
 		fc.Send("-> hello bot! /help lists the commands", "*** bot joined #lobby")
 		fc.ExpectNext("first line")
 		fc.quit()
@@ -94,6 +83,20 @@ func TestPipeModeWaitsForTheJoinBeforeSendingChat(t *testing.T) {
 			t.Errorf("stdout:\n%s\nwant it to end with:\n%s", got, want)
 		}
 	})
+}
+
+// nickSentWithLinesWaiting starts pipe mode as bot with "first line" and
+// /quit already on stdin, greets it, and reads its nickname: the server has
+// not answered it yet.
+func nickSentWithLinesWaiting(t *testing.T) (*inProcess, fakeConn) {
+	t.Helper()
+	srv := startFakeServer(t)
+	p := startClient(t, "-nick", "bot", srv.addr())
+	fc := srv.accept(t)
+	p.write(t, "first line\n/quit\n")
+	fc.greet()
+	fc.ExpectNext("bot")
+	return p, fc
 }
 
 func TestPipeModeLogsInWithTheFirstLineWithoutNick(t *testing.T) {
