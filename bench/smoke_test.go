@@ -37,7 +37,7 @@ func TestSmokeAgainstTeahouse(t *testing.T) {
 	build := exec.Command("go", "build", "-o", t.TempDir()+"/teahouse", "./server")
 	build.Dir = root
 	if out, err := build.CombinedOutput(); err != nil {
-		t.Skipf("./server does not build yet, so there is no teahouse to smoke-test: %v\n%s", err, out)
+		t.Fatalf("./server does not build, so there is no teahouse to smoke-test: %v\n%s", err, out)
 	}
 	smoke(t, "teahouse")
 }

@@ -8,21 +8,22 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
+
+	"teahouse/session/sessiontest"
 )
 
 // realServer is the teahouse server binary, on a random loopback port.
 type realServer struct {
 	cmd    *exec.Cmd
 	addr   string
-	stderr syncBuffer
+	stderr sessiontest.SyncBuffer
 }
 
-// startRealServer runs the server built from ./server, or skips the test
-// when it does not build.
+// startRealServer runs the server built from ./server; a server that does
+// not build fails the test.
 func startRealServer(t *testing.T) *realServer {
 	t.Helper()
-	bin := serverBinary(t)
+	bin := sessiontest.Binary(t, "teahouse/server")
 	s := &realServer{addr: freePort(t)}
 	s.cmd = exec.Command(bin, "-addr", s.addr, "-log-level", "warn")
 	s.cmd.Stderr = &s.stderr
@@ -36,7 +37,7 @@ func startRealServer(t *testing.T) *realServer {
 			t.Logf("server stderr:\n%s", s.stderr.String())
 		}
 	})
-	checkFor(t, testTimeout, pollEvery, func() error {
+	sessiontest.CheckFor(t, sessiontest.Wait, sessiontest.Poll, func() error {
 		c, err := net.Dial("tcp", s.addr)
 		if err != nil {
 			return err
@@ -47,47 +48,34 @@ func startRealServer(t *testing.T) *realServer {
 	return s
 }
 
-// rawPeer logs in to addr over a bare TCP connection, as telnet would.
-func rawPeer(t *testing.T, addr, nick string) *fakeConn {
+// freePort finds a loopback port nobody listens on: listen on port 0,
+// note the port, close. Another process could take it in between; on a
+// test machine that is rare enough.
+func freePort(t *testing.T) string {
 	t.Helper()
-	c, err := net.Dial("tcp", addr)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { c.Close() })
-	p := &fakeConn{c: c, lines: make(chan string, 1000)}
-	go p.read()
-	p.send(t, nick)
-	p.waitFor(t, "*** "+nick+" joined #lobby")
-	return p
+	defer ln.Close()
+	return ln.Addr().String()
 }
 
-// waitFor skips lines until want arrives.
-func (fc *fakeConn) waitFor(t *testing.T, want string) {
+// rawPeer logs in to addr over a bare TCP connection, as telnet would.
+func rawPeer(t *testing.T, addr, nick string) *sessiontest.Peer {
 	t.Helper()
-	deadline := time.After(testTimeout)
-	var seen []string
-	for {
-		select {
-		case l, ok := <-fc.lines:
-			if !ok {
-				t.Fatalf("connection closed before %q; got %q", want, seen)
-			}
-			if l == want {
-				return
-			}
-			seen = append(seen, l)
-		case <-deadline:
-			t.Fatalf("no %q; got %q", want, seen)
-		}
-	}
+	p := sessiontest.Dial(t, addr)
+	p.Name = nick
+	p.Send(nick)
+	p.Expect("*** " + nick + " joined #lobby")
+	return p
 }
 
 // clientProcess is the client binary in pipe mode.
 type clientProcess struct {
 	cmd            *exec.Cmd
 	stdin          io.WriteCloser
-	stdout, stderr syncBuffer
+	stdout, stderr sessiontest.SyncBuffer
 	exited         chan error
 }
 
@@ -128,11 +116,11 @@ func TestRealServerPipeModeChatsWithARawPeer(t *testing.T) {
 	srv := startRealServer(t)
 	alice := rawPeer(t, srv.addr, "alice")
 	bot := startClientProcess(t, "-nick", "bot", srv.addr)
-	alice.waitFor(t, "*** bot joined #lobby")
+	alice.Expect("*** bot joined #lobby")
 	bot.write(t, "hi alice\n")
-	alice.waitFor(t, "bot: hi alice")
-	alice.send(t, "hello bot", "/me pours tea")
-	waitContains(t, "stdout", &bot.stdout, "alice: hello bot\n* alice pours tea\n")
+	alice.Expect("bot: hi alice")
+	alice.Send("hello bot", "/me pours tea")
+	sessiontest.WaitContains(t, "stdout", &bot.stdout, "alice: hello bot\n* alice pours tea\n")
 	bot.write(t, "/quit\n")
 	bot.stdin.Close()
 	if code := bot.exitCode(t); code != exitOK {
@@ -150,11 +138,11 @@ func TestRealServerGBKModeRoundTripsChinese(t *testing.T) {
 	srv := startRealServer(t)
 	alice := rawPeer(t, srv.addr, "alice") // a UTF-8 terminal
 	bot := startClientProcess(t, "-nick", "bot", "-encoding", "gbk", srv.addr)
-	alice.waitFor(t, "*** bot joined #lobby")
+	alice.Expect("*** bot joined #lobby")
 	bot.write(t, "你好，世界\n")
-	alice.waitFor(t, "bot: 你好，世界")
-	alice.send(t, "喝茶吗？")
-	waitContains(t, "stdout", &bot.stdout, "alice: 喝茶吗？\n")
+	alice.Expect("bot: 你好，世界")
+	alice.Send("喝茶吗？")
+	sessiontest.WaitContains(t, "stdout", &bot.stdout, "alice: 喝茶吗？\n")
 	bot.write(t, "/quit\n")
 	bot.stdin.Close()
 	if code := bot.exitCode(t); code != exitOK {
@@ -168,7 +156,7 @@ func TestRealServerGBKModeRoundTripsChinese(t *testing.T) {
 func TestRealServerShutdownEndsTheClientWithStatus1(t *testing.T) {
 	srv := startRealServer(t)
 	bot := startClientProcess(t, "-nick", "bot", srv.addr)
-	waitContains(t, "stdout", &bot.stdout, "*** bot joined #lobby\n")
+	sessiontest.WaitContains(t, "stdout", &bot.stdout, "*** bot joined #lobby\n")
 	if err := srv.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}

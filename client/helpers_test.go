@@ -1,74 +1,24 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"os/exec"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"teahouse/session/wire"
+	"teahouse/session/sessiontest"
 )
 
-// Test timing. Waits poll or block on channels; these only bound them.
-const (
-	testTimeout = 10 * time.Second      // the longest any single wait may take
-	pollEvery   = 10 * time.Millisecond // how often checkFor looks again
-)
+// TestMain removes the binaries the tests built.
+func TestMain(m *testing.M) { sessiontest.Main(m) }
 
-// checkFor calls f every sleep until it returns nil, failing the test with
-// f's last error once total has passed.
-func checkFor(t *testing.T, total, sleep time.Duration, f func() error) {
+// clientBinary is this package, built.
+func clientBinary(t *testing.T) string {
 	t.Helper()
-	deadline := time.Now().Add(total)
-	for {
-		err := f()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after %v: %v", total, err)
-		}
-		time.Sleep(sleep)
-	}
-}
-
-// syncBuffer is a bytes.Buffer safe to write from the client's goroutines
-// while the test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-// Write appends p.
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-// String is everything written so far.
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// waitContains polls until buf holds want.
-func waitContains(t *testing.T, what string, buf fmt.Stringer, want string) {
-	t.Helper()
-	checkFor(t, testTimeout, pollEvery, func() error {
-		if !strings.Contains(buf.String(), want) {
-			return fmt.Errorf("%s has no %q; it has:\n%s", what, want, buf.String())
-		}
-		return nil
-	})
+	return sessiontest.Binary(t, "teahouse/client")
 }
 
 // fakeServer is a stand-in for the teahouse server that speaks the lines of
@@ -76,7 +26,7 @@ func waitContains(t *testing.T, what string, buf fmt.Stringer, want string) {
 // tested without the real server.
 type fakeServer struct {
 	ln    net.Listener
-	conns chan *fakeConn
+	conns chan net.Conn
 }
 
 // startFakeServer listens on a random loopback port until the test ends.
@@ -86,18 +36,25 @@ func startFakeServer(t *testing.T) *fakeServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &fakeServer{ln: ln, conns: make(chan *fakeConn, 4)}
-	t.Cleanup(func() { ln.Close() })
+	s := &fakeServer{ln: ln, conns: make(chan net.Conn, 4)}
+	t.Cleanup(func() {
+		ln.Close()
+		for { // connections the test never took
+			select {
+			case c := <-s.conns:
+				c.Close()
+			default:
+				return
+			}
+		}
+	})
 	go func() {
 		for {
 			c, err := ln.Accept()
 			if err != nil {
 				return
 			}
-			fc := &fakeConn{c: c, lines: make(chan string, 100)}
-			t.Cleanup(func() { c.Close() })
-			go fc.read()
-			s.conns <- fc
+			s.conns <- c
 		}
 	}()
 	return s
@@ -106,98 +63,24 @@ func startFakeServer(t *testing.T) *fakeServer {
 // addr is the address the client should dial.
 func (s *fakeServer) addr() string { return s.ln.Addr().String() }
 
-// accept returns the next client connection.
-func (s *fakeServer) accept(t *testing.T) *fakeConn {
+// accept returns the server's side of the next client connection.
+func (s *fakeServer) accept(t *testing.T) fakeConn {
 	t.Helper()
 	select {
 	case c := <-s.conns:
-		return c
-	case <-time.After(testTimeout):
+		p := sessiontest.NewPeer(t, c)
+		p.Name = "what the client sent"
+		return fakeConn{p}
+	case <-time.After(sessiontest.Wait):
 		t.Fatal("the client did not connect")
-		return nil
+		return fakeConn{}
 	}
 }
 
-// fakeConn is the server's side of one client connection.
-type fakeConn struct {
-	c     net.Conn
-	lines chan string // raw lines received, before any decoding
-}
-
-// read frames what the client sends, as the server would.
-func (fc *fakeConn) read() {
-	defer close(fc.lines)
-	f := wire.NewFramer(0, true)
-	buf := make([]byte, 4096)
-	for {
-		n, err := fc.c.Read(buf)
-		f.Feed(buf[:n], fakeSink{fc.lines})
-		if err != nil {
-			return
-		}
-	}
-}
-
-// fakeSink hands framed lines to the test.
-type fakeSink struct{ lines chan<- string }
-
-// FoundTerminator passes a copy of the line on.
-func (s fakeSink) FoundTerminator(line []byte) { s.lines <- string(line) }
-
-// LineTooLong is ignored: the client never sends such lines in these tests.
-func (s fakeSink) LineTooLong() {}
-
-// TelnetReply is ignored: the client sends no telnet commands.
-func (s fakeSink) TelnetReply([]byte) {}
-
-// send writes lines as the server does, CRLF-ended.
-func (fc *fakeConn) send(t *testing.T, lines ...string) {
-	t.Helper()
-	for _, l := range lines {
-		if _, err := io.WriteString(fc.c, l+"\r\n"); err != nil {
-			t.Fatalf("send %q: %v", l, err)
-		}
-	}
-}
-
-// next returns the next line the client sent.
-func (fc *fakeConn) next(t *testing.T) string {
-	t.Helper()
-	select {
-	case l, ok := <-fc.lines:
-		if !ok {
-			t.Fatal("the client closed the connection")
-		}
-		return l
-	case <-time.After(testTimeout):
-		t.Fatal("the client sent nothing")
-		return ""
-	}
-}
-
-// expect fails unless the client's next line is want.
-func (fc *fakeConn) expect(t *testing.T, want string) {
-	t.Helper()
-	if got := fc.next(t); got != want {
-		t.Fatalf("the client sent %q, want %q", got, want)
-	}
-}
-
-// expectClosed waits for the client to close the connection.
-func (fc *fakeConn) expectClosed(t *testing.T) {
-	t.Helper()
-	for {
-		select {
-		case l, ok := <-fc.lines:
-			if !ok {
-				return
-			}
-			t.Logf("the client also sent %q", l)
-		case <-time.After(testTimeout):
-			t.Fatal("the client did not close the connection")
-		}
-	}
-}
+// fakeConn is the server's side of one client connection: a Peer that
+// sends what the server would and reads the client's lines, plus the
+// server's login and logout as PROTOCOL.md describes them.
+type fakeConn struct{ *sessiontest.Peer }
 
 // Lines the fake server sends at login, as PROTOCOL.md describes them.
 const (
@@ -206,34 +89,33 @@ const (
 )
 
 // greet sends the welcome and the nickname prompt.
-func (fc *fakeConn) greet(t *testing.T) {
-	t.Helper()
-	fc.send(t, fakeWelcome, fakePrompt)
+func (fc fakeConn) greet() {
+	fc.T.Helper()
+	fc.Send(fakeWelcome, fakePrompt)
 }
 
 // login greets, takes the next line as the nickname and lets it join.
-func (fc *fakeConn) login(t *testing.T) string {
-	t.Helper()
-	fc.greet(t)
-	nick := fc.next(t)
+func (fc fakeConn) login() string {
+	fc.T.Helper()
+	fc.greet()
+	nick := fc.Next()
 	// The real server greets a new name with a reply before the join line.
-	fc.send(t, "-> hello "+nick+"! /help lists the commands")
-	fc.send(t, "*** "+nick+" joined #lobby")
+	fc.Send("-> hello "+nick+"! /help lists the commands", "*** "+nick+" joined #lobby")
 	return nick
 }
 
 // quit answers /quit the way the server does: it closes.
-func (fc *fakeConn) quit(t *testing.T) {
-	t.Helper()
-	fc.expect(t, "/quit")
-	fc.c.Close()
+func (fc fakeConn) quit() {
+	fc.T.Helper()
+	fc.ExpectNext("/quit")
+	fc.Conn.Close()
 }
 
 // inProcess is a pipe-mode run of the client inside the test binary.
 type inProcess struct {
 	stdin  *io.PipeWriter
-	stdout syncBuffer
-	stderr syncBuffer
+	stdout sessiontest.SyncBuffer
+	stderr sessiontest.SyncBuffer
 	code   chan int
 	cancel context.CancelCauseFunc
 }
@@ -264,7 +146,7 @@ func (p *inProcess) exit(t *testing.T) int {
 	select {
 	case c := <-p.code:
 		return c
-	case <-time.After(testTimeout):
+	case <-time.After(sessiontest.Wait):
 		t.Fatalf("the client did not exit; stdout:\n%s\nstderr:\n%s", p.stdout.String(), p.stderr.String())
 		return -1
 	}
@@ -285,7 +167,7 @@ func waitExit(t *testing.T, exited <-chan error, describe func() string) int {
 			t.Fatal(err)
 		}
 		return 0
-	case <-time.After(testTimeout):
+	case <-time.After(sessiontest.Wait):
 		t.Fatalf("the client did not exit; %s", describe())
 		return -1
 	}

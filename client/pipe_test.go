@@ -6,9 +6,10 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"golang.org/x/text/encoding/simplifiedchinese"
+
+	"teahouse/session/sessiontest"
 )
 
 // shortDrain keeps the tests that wait out a drain quick.
@@ -18,15 +19,15 @@ func TestPipeModeChatsBothWaysAndQuits(t *testing.T) {
 	srv := startFakeServer(t)
 	p := startClient(t, "-nick", "bot", srv.addr())
 	fc := srv.accept(t)
-	if nick := fc.login(t); nick != "bot" {
+	if nick := fc.login(); nick != "bot" {
 		t.Fatalf("nickname sent: %q, want bot", nick)
 	}
 	p.write(t, "hi there\n")
-	fc.expect(t, "hi there")
-	fc.send(t, "alice: hello bot")
-	waitContains(t, "stdout", &p.stdout, "alice: hello bot\n")
+	fc.ExpectNext("hi there")
+	fc.Send("alice: hello bot")
+	sessiontest.WaitContains(t, "stdout", &p.stdout, "alice: hello bot\n")
 	p.write(t, "/quit\n")
-	fc.quit(t)
+	fc.quit()
 	if code := p.exit(t); code != exitOK {
 		t.Fatalf("exit %d, want 0; stderr: %s", code, p.stderr.String())
 	}
@@ -40,48 +41,77 @@ func TestPipeModeChatsBothWaysAndQuits(t *testing.T) {
 }
 
 func TestPipeModeWaitsForTheJoinBeforeSendingChat(t *testing.T) {
+	// One goroutine sends the stdin lines, and it also answers a signal with
+	// /quit: a signal is a barrier, since a line it had sent before would
+	// arrive before the /quit. (Should the client give up on a join that is
+	// slow to follow the greeting, it sends that /quit from the same
+	// goroutine, so the barrier holds then too.)
+	barriers := []struct {
+		name   string
+		server []string // what the server says after the nickname, before the barrier
+	}{
+		{"nothing is sent while the nickname is unanswered", nil},
+		{"nothing is sent after the greeting, before the join", []string{"-> hello bot! /help lists the commands"}},
+	}
+	for _, tt := range barriers {
+		t.Run(tt.name, func(t *testing.T) {
+			p, fc := nickSentWithLinesWaiting(t)
+			fc.Send(tt.server...)
+			// Once the client shows a later line, it has read those.
+			fc.Send("alice: are you there?")
+			sessiontest.WaitContains(t, "stdout", &p.stdout, "alice: are you there?\n")
+			p.cancel(signalled{syscall.SIGTERM})
+			if got := fc.Next(); got != "/quit" {
+				t.Fatalf("the client sent %q before it had joined", got)
+			}
+			fc.Conn.Close()
+			p.exit(t)
+		})
+	}
+	t.Run("the first line goes out after the join", func(t *testing.T) {
+		p, fc := nickSentWithLinesWaiting(t)
+		fc.Send("-> hello bot! /help lists the commands", "*** bot joined #lobby")
+		fc.ExpectNext("first line")
+		fc.quit()
+		if code := p.exit(t); code != exitOK {
+			t.Fatalf("exit %d, want 0", code)
+		}
+		// A line is echoed just before it is sent, and a line sent before
+		// the join would be taken for a nickname and not echoed: the echo
+		// after the join line proves the order.
+		if got, want := p.stdout.String(), "*** bot joined #lobby\nbot: first line\n"; !strings.HasSuffix(got, want) {
+			t.Errorf("stdout:\n%s\nwant it to end with:\n%s", got, want)
+		}
+	})
+}
+
+// nickSentWithLinesWaiting starts pipe mode as bot with "first line" and
+// /quit already on stdin, greets it, and reads its nickname: the server has
+// not answered it yet.
+func nickSentWithLinesWaiting(t *testing.T) (*inProcess, fakeConn) {
+	t.Helper()
 	srv := startFakeServer(t)
 	p := startClient(t, "-nick", "bot", srv.addr())
 	fc := srv.accept(t)
-	// Everything is already on stdin before the server has answered.
 	p.write(t, "first line\n/quit\n")
-	fc.greet(t)
-	fc.expect(t, "bot")
-	select {
-	case l := <-fc.lines:
-		t.Fatalf("the client sent %q before it had joined", l)
-	case <-time.After(50 * time.Millisecond):
-	}
-	fc.send(t, "-> hello bot! /help lists the commands")
-	select {
-	case l := <-fc.lines:
-		t.Fatalf("the client sent %q after the greeting, before it had joined", l)
-	case <-time.After(50 * time.Millisecond):
-	}
-	fc.send(t, "*** bot joined #lobby")
-	fc.expect(t, "first line")
-	fc.quit(t)
-	if code := p.exit(t); code != exitOK {
-		t.Fatalf("exit %d, want 0", code)
-	}
-	if got, want := p.stdout.String(), "*** bot joined #lobby\nbot: first line\n"; !strings.HasSuffix(got, want) {
-		t.Errorf("stdout:\n%s\nwant it to end with:\n%s", got, want)
-	}
+	fc.greet()
+	fc.ExpectNext("bot")
+	return p, fc
 }
 
 func TestPipeModeLogsInWithTheFirstLineWithoutNick(t *testing.T) {
 	srv := startFakeServer(t)
 	p := startClient(t, srv.addr())
 	fc := srv.accept(t)
-	fc.greet(t)
+	fc.greet()
 	p.write(t, "taken\ncarol\nhello\n/quit\n")
-	fc.expect(t, "taken")
-	fc.send(t, "-> nickname taken is taken", fakePrompt)
-	fc.expect(t, "carol")
+	fc.ExpectNext("taken")
+	fc.Send("-> nickname taken is taken", fakePrompt)
+	fc.ExpectNext("carol")
 	// Replayed history holds other people's joins: they are not ours.
-	fc.send(t, "*** dave joined #lobby", "*** carol joined #lobby")
-	fc.expect(t, "hello")
-	fc.quit(t)
+	fc.Send("*** dave joined #lobby", "*** carol joined #lobby")
+	fc.ExpectNext("hello")
+	fc.quit()
 	if code := p.exit(t); code != exitOK {
 		t.Fatalf("exit %d, want 0", code)
 	}
@@ -94,10 +124,10 @@ func TestPipeModeFailsWhenTheNickIsRefused(t *testing.T) {
 	srv := startFakeServer(t)
 	p := startClient(t, "-nick", "alice", srv.addr())
 	fc := srv.accept(t)
-	fc.greet(t)
-	fc.expect(t, "alice")
-	fc.send(t, "-> nickname alice is taken", fakePrompt)
-	fc.quit(t)
+	fc.greet()
+	fc.ExpectNext("alice")
+	fc.Send("-> nickname alice is taken", fakePrompt)
+	fc.quit()
 	if code := p.exit(t); code != exitFail {
 		t.Fatalf("exit %d, want 1", code)
 	}
@@ -113,11 +143,11 @@ func TestPipeModeLeavesAfterTheDrainWhenStdinEnds(t *testing.T) {
 	srv := startFakeServer(t)
 	p := startClient(t, "-nick", "bot", shortDrain, srv.addr())
 	fc := srv.accept(t)
-	fc.login(t)
+	fc.login()
 	p.write(t, "bye all")
 	p.stdin.Close()
-	fc.expect(t, "bye all") // a last line without a newline is still sent
-	fc.quit(t)
+	fc.ExpectNext("bye all") // a last line without a newline is still sent
+	fc.quit()
 	if code := p.exit(t); code != exitOK {
 		t.Fatalf("exit %d, want 0; stderr: %s", code, p.stderr.String())
 	}
@@ -127,9 +157,9 @@ func TestPipeModeReportsTheServerClosing(t *testing.T) {
 	srv := startFakeServer(t)
 	p := startClient(t, "-nick", "bot", srv.addr())
 	fc := srv.accept(t)
-	fc.login(t)
-	fc.send(t, "*** server shutting down")
-	fc.c.Close()
+	fc.login()
+	fc.Send("*** server shutting down")
+	fc.Conn.Close()
 	if code := p.exit(t); code != exitFail {
 		t.Fatalf("exit %d, want 1", code)
 	}
@@ -146,10 +176,10 @@ func TestPipeModeReportsALostConnection(t *testing.T) {
 	srv := startFakeServer(t)
 	p := startClient(t, "-nick", "bot", srv.addr())
 	fc := srv.accept(t)
-	fc.login(t)
+	fc.login()
 	// A zero linger turns Close into a reset: the connection is lost, not closed.
-	fc.c.(*net.TCPConn).SetLinger(0)
-	fc.c.Close()
+	fc.Conn.(*net.TCPConn).SetLinger(0)
+	fc.Conn.Close()
 	if code := p.exit(t); code != exitFail {
 		t.Fatalf("exit %d, want 1", code)
 	}
@@ -163,9 +193,9 @@ func TestPipeModeLeavesOnASignal(t *testing.T) {
 	srv := startFakeServer(t)
 	p := startClient(t, "-nick", "bot", srv.addr())
 	fc := srv.accept(t)
-	fc.login(t)
+	fc.login()
 	p.cancel(signalled{syscall.SIGTERM})
-	fc.quit(t)
+	fc.quit()
 	if code, want := p.exit(t), exitSignal+int(syscall.SIGTERM); code != want {
 		t.Fatalf("exit %d, want %d", code, want)
 	}
@@ -176,19 +206,19 @@ func TestPipeModeSpeaksGBK(t *testing.T) {
 	p := startClient(t, "-nick", "bot", "-encoding", "gbk", srv.addr())
 	fc := srv.accept(t)
 	p.write(t, "你好，世界\n") // already waiting when the join comes
-	fc.login(t)
-	fc.expect(t, "/charset gbk") // said right after the join, before any chat
-	got := fc.next(t)
+	fc.login()
+	fc.ExpectNext("/charset gbk") // said right after the join, before any chat
+	got := fc.Next()
 	if want := gbk(t, "你好，世界"); got != want {
 		t.Fatalf("the client sent % x, want GBK % x", got, want)
 	}
-	fc.send(t, gbk(t, "alice: 喝茶吗？"))
-	waitContains(t, "stdout", &p.stdout, "alice: 喝茶吗？\n")
+	fc.Send(gbk(t, "alice: 喝茶吗？"))
+	sessiontest.WaitContains(t, "stdout", &p.stdout, "alice: 喝茶吗？\n")
 	if !strings.Contains(p.stdout.String(), "bot: 你好，世界\n") {
 		t.Errorf("own line not echoed in UTF-8:\n%s", p.stdout.String())
 	}
 	p.write(t, "/quit\n")
-	fc.quit(t)
+	fc.quit()
 	if code := p.exit(t); code != exitOK {
 		t.Fatalf("exit %d, want 0", code)
 	}
@@ -208,11 +238,11 @@ func TestPipeModeStripsEscapesFromServerLines(t *testing.T) {
 	srv := startFakeServer(t)
 	p := startClient(t, "-nick", "bot", srv.addr())
 	fc := srv.accept(t)
-	fc.login(t)
-	fc.send(t, "mallory: \x1b[2Jgotcha\x07")
-	waitContains(t, "stdout", &p.stdout, "mallory: gotcha\n")
+	fc.login()
+	fc.Send("mallory: \x1b[2Jgotcha\x07")
+	sessiontest.WaitContains(t, "stdout", &p.stdout, "mallory: gotcha\n")
 	p.write(t, "/quit\n")
-	fc.quit(t)
+	fc.quit()
 	p.exit(t)
 }
 

@@ -12,6 +12,8 @@ import (
 
 	"github.com/creack/pty"
 	"golang.org/x/sys/unix"
+
+	"teahouse/session/sessiontest"
 )
 
 // ptyColumns is the width of the test terminal.
@@ -23,7 +25,7 @@ type ptySession struct {
 	ptmx   *os.File // our side: what we type, what it draws
 	tty    *os.File // its side, kept open to read the terminal modes after it exits
 	screen *screenModel
-	raw    syncBuffer // every byte drawn, escape sequences and all
+	raw    sessiontest.SyncBuffer // every byte drawn, escape sequences and all
 	exited chan error
 }
 
@@ -51,7 +53,7 @@ func startPTYEnv(t *testing.T, env []string, args ...string) *ptySession {
 	bin := clientBinary(t)
 	ptmx, tty, err := pty.Open()
 	if err != nil {
-		t.Skipf("no pseudo-terminals here: %v", err)
+		sessiontest.Missing(t, "no pseudo-terminals here: %v", err)
 	}
 	t.Cleanup(func() { ptmx.Close(); tty.Close() })
 	if err := pty.Setsize(ptmx, &pty.Winsize{Rows: 24, Cols: ptyColumns}); err != nil {
@@ -83,7 +85,7 @@ func (s *ptySession) typeIn(t *testing.T, keys string) {
 // column col.
 func (s *ptySession) waitRows(t *testing.T, col int, want ...string) {
 	t.Helper()
-	checkFor(t, testTimeout, pollEvery, func() error {
+	sessiontest.CheckFor(t, sessiontest.Wait, sessiontest.Poll, func() error {
 		rows := s.screen.lines()
 		if len(rows) < len(want) || !reflect.DeepEqual(rows[len(rows)-len(want):], want) {
 			return fmt.Errorf("screen:\n%s\nwant it to end with:\n%s", s.screen, strings.Join(want, "\n"))
@@ -118,7 +120,7 @@ func TestTerminalKeepsTheHalfTypedLineWhenALineArrives(t *testing.T) {
 	srv := startFakeServer(t)
 	s := startPTY(t, "-nick", "bob", srv.addr())
 	fc := srv.accept(t)
-	fc.login(t)
+	fc.login()
 	s.waitRows(t, 2, fakeWelcome, fakePrompt, "-> hello bob! /help lists the commands", "*** bob joined #lobby", ">")
 
 	half := "hello 世界 wor"
@@ -126,20 +128,20 @@ func TestTerminalKeepsTheHalfTypedLineWhenALineArrives(t *testing.T) {
 	col := 2 + stringWidth(half)
 	s.waitRows(t, col, "*** bob joined #lobby", "> "+half)
 
-	fc.send(t, "alice: hi there", "carol: 喝茶吗？")
+	fc.Send("alice: hi there", "carol: 喝茶吗？")
 	s.waitRows(t, col, "*** bob joined #lobby", "alice: hi there", "carol: 喝茶吗？", "> "+half)
 
 	s.typeIn(t, "ld\r")
-	fc.expect(t, half+"ld")
+	fc.ExpectNext(half + "ld")
 	s.waitRows(t, 2, "carol: 喝茶吗？", "bob: "+half+"ld", ">")
 
 	s.typeIn(t, "/who\r")
-	fc.expect(t, "/who")
-	fc.send(t, "-> 3 online")
+	fc.ExpectNext("/who")
+	fc.Send("-> 3 online")
 	s.waitRows(t, 2, "bob: "+half+"ld", "> /who", "-> 3 online", ">")
 
 	s.typeIn(t, "\x03") // Ctrl-C
-	fc.quit(t)
+	fc.quit()
 	if code := s.exitCode(t); code != exitOK {
 		t.Errorf("exit %d, want 0", code)
 	}
@@ -149,21 +151,21 @@ func TestTerminalKeepsTheHalfTypedLineWhenALineArrives(t *testing.T) {
 func TestTerminalEndsCleanlyEveryWay(t *testing.T) {
 	tests := []struct {
 		name     string
-		end      func(t *testing.T, s *ptySession, fc *fakeConn)
+		end      func(t *testing.T, s *ptySession, fc fakeConn)
 		wantCode int
 		wantLast string // last screen row
 	}{
-		{"Ctrl-D on an empty line leaves with /quit", func(t *testing.T, s *ptySession, fc *fakeConn) {
+		{"Ctrl-D on an empty line leaves with /quit", func(t *testing.T, s *ptySession, fc fakeConn) {
 			s.typeIn(t, "\x15\x04") // Ctrl-U empties the line first
-			fc.quit(t)
+			fc.quit()
 		}, exitOK, "*** bob joined #lobby"},
-		{"the server closing is reported", func(t *testing.T, s *ptySession, fc *fakeConn) {
-			fc.send(t, "*** server shutting down")
-			fc.c.Close()
+		{"the server closing is reported", func(t *testing.T, s *ptySession, fc fakeConn) {
+			fc.Send("*** server shutting down")
+			fc.Conn.Close()
 		}, exitFail, "teahouse: connection to %s closed by server"},
-		{"SIGTERM leaves with /quit", func(t *testing.T, s *ptySession, fc *fakeConn) {
+		{"SIGTERM leaves with /quit", func(t *testing.T, s *ptySession, fc fakeConn) {
 			s.cmd.Process.Signal(syscall.SIGTERM)
-			fc.quit(t)
+			fc.quit()
 		}, exitSignal + int(syscall.SIGTERM), "*** bob joined #lobby"},
 	}
 	for _, tt := range tests {
@@ -171,7 +173,7 @@ func TestTerminalEndsCleanlyEveryWay(t *testing.T) {
 			srv := startFakeServer(t)
 			s := startPTY(t, "-nick", "bob", srv.addr())
 			fc := srv.accept(t)
-			fc.login(t)
+			fc.login()
 			s.waitRows(t, 2, "*** bob joined #lobby", ">")
 			s.typeIn(t, "typed but not sent")
 			s.waitRows(t, 2+18, "> typed but not sent")
@@ -183,7 +185,7 @@ func TestTerminalEndsCleanlyEveryWay(t *testing.T) {
 			if strings.Contains(last, "%s") {
 				last = fmt.Sprintf(last, srv.addr())
 			}
-			checkFor(t, testTimeout, pollEvery, func() error {
+			sessiontest.CheckFor(t, sessiontest.Wait, sessiontest.Poll, func() error {
 				rows := s.screen.lines()
 				if rows[len(rows)-1] != last {
 					return fmt.Errorf("screen:\n%s\nwant the last row %q", s.screen, last)
@@ -211,14 +213,14 @@ func TestTerminalColoursFollowNoColor(t *testing.T) {
 			srv := startFakeServer(t)
 			s := startPTYEnv(t, tt.env, "-nick", "bob", srv.addr())
 			fc := srv.accept(t)
-			fc.login(t)
-			fc.send(t, "alice: hi")
+			fc.login()
+			fc.Send("alice: hi")
 			s.waitRows(t, 2, "*** bob joined #lobby", "alice: hi", ">")
 			if !strings.Contains(s.raw.String(), tt.want) {
 				t.Errorf("the terminal got no %q:\n%q", tt.want, s.raw.String())
 			}
 			s.typeIn(t, "\x03")
-			fc.quit(t)
+			fc.quit()
 			s.exitCode(t)
 		})
 	}
@@ -228,19 +230,19 @@ func TestTerminalLetsTheUserRetryARefusedNick(t *testing.T) {
 	srv := startFakeServer(t)
 	s := startPTY(t, "-nick", "alice", srv.addr())
 	fc := srv.accept(t)
-	fc.greet(t)
-	fc.expect(t, "alice")
-	fc.send(t, "-> nickname is taken: alice is online; try another", fakePrompt)
+	fc.greet()
+	fc.ExpectNext("alice")
+	fc.Send("-> nickname is taken: alice is online; try another", fakePrompt)
 	s.waitRows(t, 2, "-> nickname is taken: alice is online; try another", fakePrompt, ">")
 	s.typeIn(t, "alicia\r")
-	fc.expect(t, "alicia")
-	fc.send(t, "*** alicia joined #lobby")
+	fc.ExpectNext("alicia")
+	fc.Send("*** alicia joined #lobby")
 	s.waitRows(t, 2, "> alicia", "*** alicia joined #lobby", ">")
 	s.typeIn(t, "hi\r")
-	fc.expect(t, "hi")
+	fc.ExpectNext("hi")
 	s.waitRows(t, 2, "*** alicia joined #lobby", "alicia: hi", ">")
 	s.typeIn(t, "\x04")
-	fc.quit(t)
+	fc.quit()
 	if code := s.exitCode(t); code != exitOK {
 		t.Errorf("exit %d, want 0", code)
 	}
@@ -250,7 +252,7 @@ func TestTerminalRedrawsTheInputLineWhenResized(t *testing.T) {
 	srv := startFakeServer(t)
 	s := startPTY(t, "-nick", "bob", srv.addr())
 	fc := srv.accept(t)
-	fc.login(t)
+	fc.login()
 	s.waitRows(t, 2, "*** bob joined #lobby", ">")
 	long := strings.Repeat("0123456789", 10)
 	s.typeIn(t, long)
@@ -261,6 +263,6 @@ func TestTerminalRedrawsTheInputLineWhenResized(t *testing.T) {
 	}
 	s.waitRows(t, 40-1, "> "+long[len(long)-37:])
 	s.typeIn(t, "\x03")
-	fc.quit(t)
+	fc.quit()
 	s.exitCode(t)
 }

@@ -19,7 +19,7 @@ func TestLoginForms(t *testing.T) {
 		{"dave", "/nick dave"},
 	} {
 		c := dial(t, s.addr)
-		c.name = tc.nick
+		c.Name = tc.nick
 		c.expect("Welcome to teahouse!")
 		c.send(tc.line)
 		c.expect("*** " + tc.nick + " joined #lobby")
@@ -100,7 +100,7 @@ func TestSplitPacketsAndTerminators(t *testing.T) {
 	s := startServer(t, nil)
 	bob := login(t, s.addr, "bob")
 	alice := dial(t, s.addr)
-	alice.name = "alice"
+	alice.Name = "alice"
 	alice.expect("Welcome to teahouse!")
 
 	// One byte per write, through the nick and CRLF.

@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"teahouse/session/sessiontest"
 )
 
 func writeFile(t testing.TB, name, text string) {
@@ -41,8 +43,8 @@ func TestSlowReaderDisconnected(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { raw.Close() })
-	slow := &client{t: t, name: "slow", c: raw, r: bufio.NewReader(raw)}
+	slow := &client{sessiontest.NewPeer(t, raw)}
+	slow.Name = "slow"
 	slow.expect("Welcome to teahouse!")
 	slow.send("slow")
 	slow.expect("*** slow joined #lobby")
@@ -50,7 +52,7 @@ func TestSlowReaderDisconnected(t *testing.T) {
 	flooder := login(t, s.addr, "flooder")
 	watcher := login(t, s.addr, "watcher")
 	talker := login(t, s.addr, "talker")
-	go func() { _, _ = io.Copy(io.Discard, talker.c) }() // a fast reader
+	go func() { _, _ = io.Copy(io.Discard, talker.Conn) }() // a fast reader
 
 	// The watcher reads everything in the background, noting when slow
 	// leaves and when the talker's pings arrive.
@@ -119,7 +121,7 @@ func TestSlowReaderDisconnected(t *testing.T) {
 	checkFor(t, waitTime, 20*time.Millisecond, func() error {
 		_ = raw.SetReadDeadline(time.Now().Add(time.Second))
 		_, err := io.Copy(io.Discard, raw)
-		if err == nil || isReset(err) {
+		if err == nil || sessiontest.IsReset(err) {
 			return nil
 		}
 		return err
@@ -147,7 +149,7 @@ func openFDs(t testing.TB) int {
 	t.Helper()
 	ents, err := os.ReadDir("/proc/self/fd")
 	if err != nil {
-		t.Skipf("cannot count fds: %v", err)
+		sessiontest.Missing(t, "cannot count fds: %v", err)
 	}
 	return len(ents)
 }
@@ -159,7 +161,7 @@ func TestResetCyclesLeaveNoGrowth(t *testing.T) {
 	_ = watcher
 	// Warm up: one full cycle so lazily created things exist.
 	c := login(t, s.addr, "warm")
-	c.c.Close()
+	c.Conn.Close()
 	s.wantMetric(t, "teahouse_connections_open", 1)
 	runtime.GC()
 	fds, goroutines := openFDs(t), runtime.NumGoroutine()
@@ -283,16 +285,17 @@ func TestMaxClientsRefused(t *testing.T) {
 // nonLoopbackIP finds an address of this machine that is not loopback, so
 // a connection to it comes from a non-exempt IP.
 func nonLoopbackIP(t testing.TB) string {
+	t.Helper()
 	addrs, err := net.InterfaceAddrs()
 	if err != nil {
-		t.Skip(err)
+		sessiontest.Missing(t, "no interface addresses: %v", err)
 	}
 	for _, a := range addrs {
 		if ip, ok := a.(*net.IPNet); ok && ip.IP.To4() != nil && !ip.IP.IsLoopback() {
 			return ip.IP.String()
 		}
 	}
-	t.Skip("no non-loopback IPv4 address to test the per-IP cap with")
+	sessiontest.Missing(t, "no non-loopback IPv4 address to test the per-IP cap with")
 	return ""
 }
 
@@ -327,7 +330,7 @@ func TestShutdownNoticeInProcess(t *testing.T) {
 			found = found || l == "*** server shutting down"
 		}
 		if !found {
-			t.Errorf("%q: no shutdown notice in %q", c.name, lines)
+			t.Errorf("%q: no shutdown notice in %q", c.Name, lines)
 		}
 	}
 	if _, err := net.DialTimeout("tcp", s.addr, time.Second); err == nil {
@@ -360,9 +363,9 @@ func TestRemoteIPKey(t *testing.T) {
 func TestResetsDuringBroadcast(t *testing.T) {
 	s := startServer(t, func(o *Options) { o.Rate = 0; o.History = 0 })
 	watcher := login(t, s.addr, "watcher")
-	go func() { _, _ = io.Copy(io.Discard, watcher.c) }()
+	go func() { _, _ = io.Copy(io.Discard, watcher.Conn) }()
 	speaker := login(t, s.addr, "speaker")
-	go func() { _, _ = io.Copy(io.Discard, speaker.c) }()
+	go func() { _, _ = io.Copy(io.Discard, speaker.Conn) }()
 
 	const n = 50
 	victims := make([]*client, n)
@@ -380,14 +383,14 @@ func TestResetsDuringBroadcast(t *testing.T) {
 				return
 			default:
 			}
-			if _, err := io.WriteString(speaker.c, line); err != nil {
+			if _, err := io.WriteString(speaker.Conn, line); err != nil {
 				return
 			}
 		}
 	}()
 	for _, v := range victims {
-		_ = v.c.(*net.TCPConn).SetLinger(0)
-		_ = v.c.Close()
+		_ = v.Conn.(*net.TCPConn).SetLinger(0)
+		_ = v.Conn.Close()
 	}
 	s.wantMetric(t, "teahouse_connections_open", 2)
 	close(stop)
