@@ -56,6 +56,15 @@ type config struct {
 	timeout      time.Duration
 	pinServer    []int
 	pinLoad      []int
+	// readers are how clients are read (readerKinds), each in turn, with
+	// readLoops loops.
+	readers   []string
+	readLoops int
+	// serverArgs are added to every started server's command line;
+	// variants are started servers to compare, each with its own
+	// arguments added after serverArgs.
+	serverArgs []string
+	variants   []variant
 
 	fanout trafficConfig
 	chat   trafficConfig
@@ -89,6 +98,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.serverPID, "server-pid", 0, "with -addr, the server's `pid`, for its CPU, memory and fd figures")
 	fs.StringVar(&c.server, "server", "teahouse", "without -addr, the server to build and start: teahouse (./server) or stdlib (./bench/stdlib)")
 	fs.StringVar(&c.vs, "vs", "", "also run every scenario against this reference server, alternating, and print ratios: stdlib")
+	serverArgs := fs.String("server-args", "", "extra `arguments` for the started -server (not the -vs reference), split on spaces, after the load generator's own\n(-addr -rate 0 -history 0 -max-clients N -max-per-ip 0 -log-level warn), so they win: e.g. '-history 20'")
+	variants := fs.String("variants", "", "run every scenario against several variants of -server, alternating: `NAME=ARGS;NAME=ARGS`,\neach started with its ARGS after -server-args, e.g. 'default=;nocoalesce=-coalesce 0';\nwhen there are two lanes in all (variants × readers, plus -vs), the last row is the first's advantage")
 	scen := fs.String("scenarios", strings.Join(scenarioNames, ","), "comma-separated `list` of scenarios to run: fanout, chat, idle, churn")
 	fs.IntVar(&c.runs, "runs", 1, "runs of each scenario per server; figures are medians, loss the worst run")
 	fs.BoolVar(&c.json, "json", false, "print one JSON object per scenario instead of the table")
@@ -98,6 +109,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.DurationVar(&c.timeout, "timeout", 15*time.Minute, "stop everything after this long")
 	pinServer := fs.String("pin-server", "", "pin started servers to this CPU `list`, e.g. 1 or 0-1")
 	pinLoad := fs.String("pin-load", "", "pin the load generator to this CPU `list`, e.g. 0")
+	readers := fs.String("reader", readerEpoll, "how the load generator reads its clients: epoll (a few epoll loops, one read per ready\nconnection), gnet (gnet's client side) or goroutine (a goroutine per connection, the first reader);\na comma-separated `list` runs every scenario with each, alternating, e.g. goroutine,epoll")
+	fs.IntVar(&c.readLoops, "read-loops", 0, "epoll and gnet readers: read `loops`; 0: one per core the load generator may use, at most 2")
 
 	warmup := fs.Duration("warmup", 2*time.Second, "fanout and chat: load before the measured window")
 	measure := fs.Duration("duration", 5*time.Second, "fanout and chat: the measured window")
@@ -135,6 +148,26 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	if c.runs < 1 || c.fanout.Window < 1 || *payload < 0 {
 		return c, fmt.Errorf("-runs and -fanout-window must be at least 1, -payload at least 0")
 	}
+	for _, r := range strings.Split(*readers, ",") {
+		if r = strings.TrimSpace(r); !slices.Contains(readerKinds, r) || slices.Contains(c.readers, r) {
+			return c, fmt.Errorf("-reader: %q is not one of %s, or is named twice", r, strings.Join(readerKinds, ", "))
+		}
+		c.readers = append(c.readers, r)
+	}
+	c.serverArgs = strings.Fields(*serverArgs)
+	var err error
+	if c.variants, err = parseVariants(*variants); err != nil {
+		return c, err
+	}
+	if c.addr != "" && (len(c.variants) > 0 || len(c.serverArgs) > 0) {
+		return c, fmt.Errorf("-variants and -server-args start servers; with -addr the server is already running")
+	}
+	if _, err := c.lanes(); err != nil {
+		return c, err
+	}
+	if c.readLoops < 0 || c.readLoops > 64 {
+		return c, fmt.Errorf("-read-loops must be 0 to 64")
+	}
 	if c.chat.Rate <= 0 {
 		return c, fmt.Errorf("-chat-rate must be above 0")
 	}
@@ -145,7 +178,6 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	if err := c.checkBounds(); err != nil {
 		return c, err
 	}
-	var err error
 	if *pinServer != "" {
 		if c.pinServer, err = parseCPUList(*pinServer); err != nil {
 			return c, err

@@ -38,6 +38,7 @@ var trafficColumns = []column{
 	{"srv peak MB", "server_peak_rss", func(r result) float64 { return float64(r.ServerPeakRSS) / (1 << 20) }, -1, true},
 	{"load cores", "", func(r result) float64 { return r.LoadCores }, 0, false},
 	{"load ns/delivery", "", func(r result) float64 { return r.LoadNsPerUnit }, 0, false},
+	{"login s", "", func(r result) float64 { return r.LoginS }, 0, false},
 	machineLoadColumn,
 }
 
@@ -190,6 +191,9 @@ func describe(r result) string {
 			fmt.Fprintf(&b, "window %d lines in flight each", r.Window)
 		}
 		fmt.Fprintf(&b, ", %.1fs measured", r.MeasuredS)
+	}
+	if r.Reader != "" {
+		fmt.Fprintf(&b, ", %s reader", r.Reader)
 	}
 	if r.Runs > 1 {
 		fmt.Fprintf(&b, " (medians of %d runs)", r.Runs)
