@@ -64,8 +64,10 @@ func runIdle(e *env, n int) (result, error) {
 		closeAll(login.clients)
 	}()
 	login, err = e.loginWaves(n, idleReadBufferSize, func(i int, c *client, early int) error {
-		lines[i].Add(1 + int64(early)) // its own join and any before it, read by login
-		return rx.watch(c, func([]byte, int64) { bump(&lines[i].Int64) }, func(error) {
+		// Its own join and any before it were read by its login.
+		sink := &countSink{n: 1 + int64(early), count: &lines[i].Int64}
+		sink.flush()
+		return rx.watch(c, sink, func(error) {
 			if !stopping.Load() {
 				ended.Add(1)
 			}

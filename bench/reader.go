@@ -60,6 +60,26 @@ func monoNow() int64 { return int64(time.Since(clockBase)) }
 // read that completed it returned. The line is only valid during the call.
 type lineHandler func(line []byte, at int64)
 
+// lineSink is what a reactor gives a client's lines to. Calls for one
+// client never overlap, so a sink may count in plain fields and publish
+// them in flush, which follows every read: one atomic store per read
+// instead of a locked instruction per line, which was a fifth of the
+// reader's own time per line.
+type lineSink interface {
+	line(p []byte, at int64)
+	flush()
+}
+
+// countSink counts lines and publishes the count after every read; it is
+// the sink of clients that only listen.
+type countSink struct {
+	n     int64
+	count *atomic.Int64
+}
+
+func (s *countSink) line([]byte, int64) { s.n++ }
+func (s *countSink) flush()             { s.count.Store(s.n) }
+
 // endHandler is told once that a watched connection ended by itself, with
 // why; it is not called for connections the reactor closes.
 type endHandler func(err error)
@@ -69,7 +89,7 @@ type endHandler func(err error)
 type reactor interface {
 	// watch hands c's reads to the reactor from now on, starting with
 	// whatever c's login reader already buffered.
-	watch(c *client, onLine lineHandler, onEnd endHandler) error
+	watch(c *client, sink lineSink, onEnd endHandler) error
 	// close stops reading, closes every watched client and returns once
 	// no handler is running or will run.
 	close()
@@ -206,10 +226,20 @@ func (c *client) write(p []byte) error {
 
 // watchedConn is one client as an event-driven reactor sees it.
 type watchedConn struct {
-	fd     int
 	lines  lineBuffer
-	onLine lineHandler
+	sink   lineSink
+	onLine lineHandler // sink.line, bound once
 	onEnd  endHandler
+}
+
+func newWatchedConn(sink lineSink, onEnd endHandler) *watchedConn {
+	return &watchedConn{sink: sink, onLine: sink.line, onEnd: onEnd}
+}
+
+// read passes one read's bytes to the sink.
+func (w *watchedConn) read(p []byte) {
+	w.lines.feed(p, monoNow(), w.onLine)
+	w.sink.flush()
 }
 
 // epollReactor reads clients with epoll from a few loops, each a goroutine
@@ -264,7 +294,7 @@ func newEpollReactor(loops int) (*epollReactor, error) {
 	return r, nil
 }
 
-func (r *epollReactor) watch(c *client, onLine lineHandler, onEnd endHandler) error {
+func (r *epollReactor) watch(c *client, sink lineSink, onEnd endHandler) error {
 	pending, err := c.detach()
 	r.mu.Lock()
 	r.watched = append(r.watched, c) // closed by close even if it fails below
@@ -275,8 +305,8 @@ func (r *epollReactor) watch(c *client, onLine lineHandler, onEnd endHandler) er
 	if c.fd >= len(r.byFD) {
 		return fmt.Errorf("descriptor %d above the reactor's table", c.fd)
 	}
-	w := &watchedConn{fd: c.fd, onLine: onLine, onEnd: onEnd}
-	w.lines.feed(pending, monoNow(), onLine)
+	w := newWatchedConn(sink, onEnd)
+	w.read(pending)
 	r.byFD[c.fd].Store(w)
 	l := r.loops[int(r.next.Add(1))%len(r.loops)]
 	ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLRDHUP, Fd: int32(c.fd)}
@@ -313,7 +343,7 @@ func (r *epollReactor) run(l *epollLoop) {
 				continue
 			}
 			if k > 0 {
-				w.lines.feed(buf[:k], monoNow(), w.onLine)
+				w.read(buf[:k])
 				continue
 			}
 			// The connection ended. Its descriptor stays open until
@@ -376,7 +406,7 @@ func newGnetReactor(loops int) (*gnetReactor, error) {
 	return r, nil
 }
 
-func (r *gnetReactor) watch(c *client, onLine lineHandler, onEnd endHandler) error {
+func (r *gnetReactor) watch(c *client, sink lineSink, onEnd endHandler) error {
 	conn := c.conn
 	rc, err := conn.SyscallConn()
 	if err != nil {
@@ -387,10 +417,10 @@ func (r *gnetReactor) watch(c *client, onLine lineHandler, onEnd endHandler) err
 	if dupErr != nil {
 		return dupErr
 	}
-	w := &watchedConn{fd: c.fd, onLine: onLine, onEnd: onEnd}
+	w := newWatchedConn(sink, onEnd)
 	if n := c.r.Buffered(); n > 0 {
 		b, _ := c.r.Peek(n)
-		w.lines.feed(b, monoNow(), onLine)
+		w.read(b)
 	}
 	c.conn, c.r = nil, nil
 	r.mu.Lock()
@@ -405,7 +435,7 @@ func (r *gnetReactor) watch(c *client, onLine lineHandler, onEnd endHandler) err
 func (r *gnetReactor) OnTraffic(c gnet.Conn) gnet.Action {
 	w := c.Context().(*watchedConn)
 	b, _ := c.Next(-1)
-	w.lines.feed(b, monoNow(), w.onLine)
+	w.read(b)
 	return gnet.None
 }
 
@@ -449,7 +479,7 @@ type goroutineReactor struct {
 	closed   atomic.Bool
 }
 
-func (r *goroutineReactor) watch(c *client, onLine lineHandler, onEnd endHandler) error {
+func (r *goroutineReactor) watch(c *client, sink lineSink, onEnd endHandler) error {
 	r.mu.Lock()
 	r.watched = append(r.watched, c)
 	r.mu.Unlock()
@@ -462,7 +492,10 @@ func (r *goroutineReactor) watch(c *client, onLine lineHandler, onEnd endHandler
 				}
 				return
 			}
-			onLine(line, monoNow())
+			sink.line(line, monoNow())
+			if c.r.Buffered() == 0 {
+				sink.flush()
+			}
 		}
 	})
 	return nil

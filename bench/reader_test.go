@@ -92,14 +92,9 @@ func TestReactorsDeliverWholeLinesInOrder(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer rx.close()
-			var mu sync.Mutex
-			var got []stamped
+			sink := &recordSink{}
 			ended := make(chan error, 1)
-			err = rx.watch(c, func(line []byte, at int64) {
-				mu.Lock()
-				got = append(got, stamped{string(line), at})
-				mu.Unlock()
-			}, func(err error) { ended <- err })
+			err = rx.watch(c, sink, func(err error) { ended <- err })
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -110,18 +105,13 @@ func TestReactorsDeliverWholeLinesInOrder(t *testing.T) {
 				time.Sleep(time.Millisecond) // so the pieces tend to arrive apart
 			}
 			want := []string{"early", "partial", "one", "two", "three"}
-			waitFor(t, 5*time.Second, func() bool {
-				mu.Lock()
-				defer mu.Unlock()
-				return len(got) >= len(want)
-			})
-			mu.Lock()
+			waitFor(t, 5*time.Second, func() bool { return len(sink.flushed()) >= len(want) })
+			got := sink.flushed()
 			var lines []string
 			for _, s := range got {
 				lines = append(lines, s.line)
 			}
 			late := got[len(got)-1]
-			mu.Unlock()
 			if !slices.Equal(lines, want) {
 				t.Errorf("lines %q, want %q", lines, want)
 			}
@@ -142,6 +132,29 @@ func TestReactorsDeliverWholeLinesInOrder(t *testing.T) {
 			}
 		})
 	}
+}
+
+// recordSink keeps every line with its stamp; only flushed lines are
+// visible to flushed, as counts are to a receiver's readers.
+type recordSink struct {
+	mu      sync.Mutex
+	pending []stamped
+	done    []stamped
+}
+
+func (s *recordSink) line(p []byte, at int64) { s.pending = append(s.pending, stamped{string(p), at}) }
+
+func (s *recordSink) flush() {
+	s.mu.Lock()
+	s.done = append(s.done, s.pending...)
+	s.mu.Unlock()
+	s.pending = s.pending[:0]
+}
+
+func (s *recordSink) flushed() []stamped {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.done)
 }
 
 // waitFor polls cond until it holds or timeout passes.
@@ -168,4 +181,22 @@ func BenchmarkLineBufferFeed(b *testing.B) {
 	for b.Loop() {
 		lb.feed(p, 0, func([]byte, int64) { n++ })
 	}
+}
+
+func BenchmarkTrafficReceiver(b *testing.B) {
+	tr := newTraffic(trafficConfig{Clients: 2, Senders: 10})
+	tr.windowStart.Store(0)
+	var p []byte
+	for i := range 30 {
+		p = fmt.Appendf(p, "ab12: %d %d %d xxxxxxxxxxxxxxxx\r\n", i%10, i/10+1, 123456789012+i)
+	}
+	var lb lineBuffer
+	rcv := tr.receiver(1, 0)
+	b.SetBytes(int64(len(p)))
+	b.ReportAllocs()
+	for b.Loop() {
+		lb.feed(p, 123456799012, rcv.line)
+		rcv.flush()
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*30), "ns/line")
 }

@@ -118,8 +118,8 @@ func runTraffic(e *env, scenario string, cfg trafficConfig) (result, error) {
 		}
 	}
 	login, err := e.loginWaves(cfg.Clients, readBufferSize, func(i int, c *client, early int) error {
-		t.stats[i].other.Add(1 + int64(early)) // its own join and any before it, read by login
-		return rx.watch(c, t.receiver(i), func(error) {
+		// Its own join and any before it were read by its login.
+		return rx.watch(c, t.receiver(i, 1+int64(early)), func(error) {
 			if !t.stopping.Load() {
 				t.stats[i].dropped.Store(true)
 			}
@@ -201,11 +201,6 @@ func runTraffic(e *env, scenario string, cfg trafficConfig) (result, error) {
 	return r, nil
 }
 
-// bump adds one to a counter that only the calling goroutine writes, such
-// as a receiver's own: a load and a store instead of a locked add, which
-// cost a sixth of the epoll reader's own time per line.
-func bump(n *atomic.Int64) { n.Store(n.Load() + 1) }
-
 // delivered is the deliveries counted so far.
 func (t *traffic) delivered() int64 {
 	var n int64
@@ -228,38 +223,59 @@ func (t *traffic) drain(e *env, expected int64) int64 {
 	return last
 }
 
-// receiver returns client i's line handler: it counts this run's
-// deliveries, checks their order per sender, wakes windowed senders, and
-// records the latency of lines sent in the measured window as the time the
-// read that completed the line returned, less the line's send time.
-func (t *traffic) receiver(i int) lineHandler {
-	st := &t.stats[i]
-	last := make([]int64, t.cfg.Senders)
-	lat := t.latency.buffer(i)
-	t.lat[i] = lat
-	return func(line []byte, at int64) {
-		sid, seq, sentAt, ok := parseDelivery(line)
-		if !ok || sid >= int64(t.cfg.Senders) {
-			bump(&st.other)
-			return
-		}
-		if seq <= last[sid] {
-			bump(&st.outOfOrder)
-		} else {
-			last[sid] = seq
-		}
-		bump(&st.received)
-		if t.observer[sid] == i {
-			t.acked[sid].Store(seq)
-			select {
-			case t.wake[sid] <- struct{}{}:
-			default:
-			}
-		}
-		if sentAt >= t.windowStart.Load() && sentAt < t.windowEnd.Load() {
-			lat.record(time.Duration(at - sentAt))
+// receiver is client i's sink. It counts this run's deliveries, checks
+// their order per sender, wakes windowed senders, and records the latency
+// of lines sent in the measured window as the time the read that completed
+// the line returned, less the line's send time. Its counts are its
+// reader's alone and are published to stats after every read.
+type receiver struct {
+	t    *traffic
+	i    int
+	st   *receiverStats
+	last []int64 // per sender, the last sequence number seen
+	lat  *latencyBuffer
+
+	received, outOfOrder, other int64
+}
+
+// receiver returns client i's sink; other starts at the lines its login
+// already read.
+func (t *traffic) receiver(i int, other int64) *receiver {
+	r := &receiver{t: t, i: i, st: &t.stats[i], last: make([]int64, t.cfg.Senders), lat: t.latency.buffer(i), other: other}
+	t.lat[i] = r.lat
+	r.flush()
+	return r
+}
+
+func (r *receiver) line(line []byte, at int64) {
+	t := r.t
+	sid, seq, sentAt, ok := parseDelivery(line)
+	if !ok || sid >= int64(t.cfg.Senders) {
+		r.other++
+		return
+	}
+	if seq <= r.last[sid] {
+		r.outOfOrder++
+	} else {
+		r.last[sid] = seq
+	}
+	r.received++
+	if t.observer[sid] == r.i {
+		t.acked[sid].Store(seq)
+		select {
+		case t.wake[sid] <- struct{}{}:
+		default:
 		}
 	}
+	if sentAt >= t.windowStart.Load() && sentAt < t.windowEnd.Load() {
+		r.lat.record(time.Duration(at - sentAt))
+	}
+}
+
+func (r *receiver) flush() {
+	r.st.received.Store(r.received)
+	r.st.outOfOrder.Store(r.outOfOrder)
+	r.st.other.Store(r.other)
 }
 
 // sendWindowed sends sender s's lines as fast as its window allows until
