@@ -34,7 +34,7 @@ import (
 )
 
 // scenarioNames are the scenarios in suite order.
-var scenarioNames = []string{"fanout", "chat", "idle", "churn"}
+var scenarioNames = []string{"fanout", "chat", "crowd", "quiet", "idle", "churn"}
 
 // config is everything the flags set.
 type config struct {
@@ -68,6 +68,8 @@ type config struct {
 
 	fanout trafficConfig
 	chat   trafficConfig
+	crowd  trafficConfig
+	quiet  trafficConfig
 	idle   int
 	churn  churnConfig
 }
@@ -100,7 +102,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.vs, "vs", "", "also run every scenario against this reference server, alternating, and print ratios: stdlib")
 	serverArgs := fs.String("server-args", "", "extra `arguments` for the started -server (not the -vs reference), split on spaces, after the load generator's own\n(-addr -rate 0 -history 0 -max-clients N -max-per-ip 0 -log-level warn), so they win: e.g. '-history 20'")
 	variants := fs.String("variants", "", "run every scenario against several variants of -server, alternating: `NAME=ARGS;NAME=ARGS`,\neach started with its ARGS after -server-args, e.g. 'default=;nocoalesce=-coalesce 0';\nwhen there are two lanes in all (variants × readers, plus -vs), the last row is the first's advantage")
-	scen := fs.String("scenarios", strings.Join(scenarioNames, ","), "comma-separated `list` of scenarios to run: fanout, chat, idle, churn")
+	scen := fs.String("scenarios", strings.Join(scenarioNames, ","), "comma-separated `list` of scenarios to run: "+strings.Join(scenarioNames, ", "))
 	fs.IntVar(&c.runs, "runs", 1, "runs of each scenario per server; figures are medians, loss the worst run")
 	fs.BoolVar(&c.json, "json", false, "print one JSON object per scenario instead of the table")
 	fs.DurationVar(&c.awaitQuiet, "await-quiet", 0, "before each run, wait up to this long for the machine's other work to fall below 0.15 cores\n(on a shared machine; each result reports the other work seen as 'other cores')")
@@ -112,9 +114,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	readers := fs.String("reader", readerEpoll, "how the load generator reads its clients: epoll (a few epoll loops, one read per ready\nconnection), gnet (gnet's client side) or goroutine (a goroutine per connection, the first reader);\na comma-separated `list` runs every scenario with each, alternating, e.g. goroutine,epoll")
 	fs.IntVar(&c.readLoops, "read-loops", 0, "epoll and gnet readers: read `loops`; 0: one per core the load generator may use, at most 2")
 
-	warmup := fs.Duration("warmup", 2*time.Second, "fanout and chat: load before the measured window")
-	measure := fs.Duration("duration", 5*time.Second, "fanout and chat: the measured window")
-	payload := fs.Int("payload", 16, "fanout and chat: padding `bytes` added to each line")
+	warmup := fs.Duration("warmup", 2*time.Second, "fanout, chat, crowd and quiet: load before the measured window")
+	measure := fs.Duration("duration", 5*time.Second, "fanout, chat and crowd: the measured window")
+	payload := fs.Int("payload", 16, "fanout, chat, crowd and quiet: padding `bytes` added to each line")
 	fs.IntVar(&c.fanout.Clients, "fanout-clients", 1000, "fanout: clients in the room")
 	fs.IntVar(&c.fanout.Senders, "fanout-senders", 10, "fanout: how many of them send")
 	fs.IntVar(&c.fanout.Window, "fanout-window", 4, "fanout: lines each sender may have in flight, unacknowledged")
@@ -122,6 +124,13 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.chat.Clients, "chat-clients", 1000, "chat: clients in the room")
 	fs.IntVar(&c.chat.Senders, "chat-senders", 100, "chat: how many of them send")
 	fs.Float64Var(&c.chat.Rate, "chat-rate", 10, "chat: lines per second per sender")
+	fs.IntVar(&c.crowd.Clients, "crowd-clients", 10000, "crowd: clients in the room (logging them in announces n(n+1)/2 joins)")
+	fs.IntVar(&c.crowd.Senders, "crowd-senders", 100, "crowd: how many of them send")
+	fs.Float64Var(&c.crowd.Rate, "crowd-rate", 1, "crowd: lines per second per sender")
+	fs.IntVar(&c.quiet.Clients, "quiet-clients", 10, "quiet: clients in the room")
+	fs.IntVar(&c.quiet.Senders, "quiet-senders", 1, "quiet: how many of them send")
+	fs.Float64Var(&c.quiet.Rate, "quiet-rate", 1, "quiet: lines per second per sender")
+	quietMeasure := fs.Duration("quiet-duration", 10*time.Second, "quiet: the measured window (at 1 line/s, 5 s would be only 5 lines)")
 	fs.IntVar(&c.idle, "idle-clients", 2000, "idle: logged-in idle connections to hold (every join is announced to\nthe room, so n logins cost the server n(n+1)/2 deliveries: 10000 takes a while)")
 	fs.IntVar(&c.churn.Cycles, "churn-cycles", 30000, "churn: connect-login-say-quit cycles")
 	fs.IntVar(&c.churn.Concurrency, "churn-concurrency", 64, "churn: cycles at once")
@@ -168,12 +177,13 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	if c.readLoops < 0 || c.readLoops > 64 {
 		return c, fmt.Errorf("-read-loops must be 0 to 64")
 	}
-	if c.chat.Rate <= 0 {
-		return c, fmt.Errorf("-chat-rate must be above 0")
+	if c.chat.Rate <= 0 || c.crowd.Rate <= 0 || c.quiet.Rate <= 0 {
+		return c, fmt.Errorf("-chat-rate, -crowd-rate and -quiet-rate must be above 0")
 	}
-	for _, t := range []*trafficConfig{&c.fanout, &c.chat} {
+	for _, t := range []*trafficConfig{&c.fanout, &c.chat, &c.crowd, &c.quiet} {
 		t.Warmup, t.Measure, t.Payload = *warmup, *measure, *payload
 	}
+	c.quiet.Measure = *quietMeasure
 	c.chat.Window = c.fanout.Window
 	if err := c.checkBounds(); err != nil {
 		return c, err
@@ -286,6 +296,8 @@ func (c *config) checkBounds() error {
 	}{
 		{"-fanout-clients", c.fanout.Clients},
 		{"-chat-clients", c.chat.Clients},
+		{"-crowd-clients", c.crowd.Clients},
+		{"-quiet-clients", c.quiet.Clients},
 		{"-idle-clients", c.idle},
 		{"-churn-concurrency", c.churn.Concurrency},
 	} {
@@ -296,8 +308,10 @@ func (c *config) checkBounds() error {
 	if c.churn.Cycles < 1 || c.churn.Cycles > maxChurnCycles {
 		return fmt.Errorf("-churn-cycles must be 1 to %d", maxChurnCycles)
 	}
-	if c.fanout.Warmup < 0 || c.fanout.Measure <= 0 || c.fanout.Warmup+c.fanout.Measure > maxPhase {
-		return fmt.Errorf("-warmup plus -duration must be above 0 and at most %s", maxPhase)
+	for _, t := range []trafficConfig{c.fanout, c.quiet} {
+		if t.Warmup < 0 || t.Measure <= 0 || t.Warmup+t.Measure > maxPhase {
+			return fmt.Errorf("-warmup plus -duration or -quiet-duration must be above 0 and at most %s", maxPhase)
+		}
 	}
 	return nil
 }

@@ -186,7 +186,7 @@ func describe(r result) string {
 	default:
 		fmt.Fprintf(&b, "%d clients, %d senders, ", r.Clients, r.Senders)
 		if r.Rate > 0 {
-			fmt.Fprintf(&b, "%g lines/s each", r.Rate)
+			fmt.Fprintf(&b, "%g lines/s each (%g in all)", r.Rate, r.Rate*float64(r.Senders))
 		} else {
 			fmt.Fprintf(&b, "window %d lines in flight each", r.Window)
 		}

@@ -139,6 +139,10 @@ func (s *suite) runOnce(name string, l lane) (result, error) {
 		r, err = runFanout(e, s.cfg.fanout)
 	case "chat":
 		r, err = runChat(e, s.cfg.chat)
+	case "crowd":
+		r, err = runCrowd(e, s.cfg.crowd)
+	case "quiet":
+		r, err = runQuiet(e, s.cfg.quiet)
 	case "idle":
 		r, err = runIdle(e, s.cfg.idle)
 	case "churn":
@@ -172,6 +176,8 @@ func (s *suite) targetFor(name string, l lane) (*target, error) {
 	clients := map[string]int{
 		"fanout": s.cfg.fanout.Clients,
 		"chat":   s.cfg.chat.Clients,
+		"crowd":  s.cfg.crowd.Clients,
+		"quiet":  s.cfg.quiet.Clients,
 		"idle":   s.cfg.idle,
 		"churn":  s.cfg.churn.Concurrency,
 	}[name]
