@@ -29,6 +29,11 @@ type env struct {
 	// how many loops it runs (see newReactor).
 	reader    string
 	readLoops int
+	// procs is how many processes traffic scenarios spread their clients
+	// over, and helpers the pids of those started besides this one, whose
+	// CPU counts as the load generator's.
+	procs   int
+	helpers []int
 }
 
 // newReactor returns a reactor for one scenario run.
@@ -173,11 +178,19 @@ type crowdLogin struct {
 // stop the next waves; the first failure is returned at the end, with
 // every client that did get in.
 func (e *env) loginWaves(n, bufSize int, started func(i int, c *client, early int) error, heard func() int64) (crowdLogin, error) {
+	return e.loginWavesFrom(0, n, bufSize, started, heard)
+}
+
+// loginWavesFrom is loginWaves for the clients numbered from first, the
+// share of one process when clients are spread over several (spread.go).
+// Clients that log in later are not heard yet, so the count waited for is
+// the same.
+func (e *env) loginWavesFrom(first, n, bufSize int, started func(i int, c *client, early int) error, heard func() int64) (crowdLogin, error) {
 	start := time.Now()
 	var l crowdLogin
 	var firstErr error
-	for first := 0; first < n; first += loginWave {
-		wave, err := e.loginAll(first, min(loginWave, n-first), bufSize, started)
+	for off := 0; off < n; off += loginWave {
+		wave, err := e.loginAll(first+off, min(loginWave, n-off), bufSize, started)
 		l.clients = append(l.clients, wave...)
 		if err := e.ctx.Err(); err != nil {
 			return l, err
@@ -237,6 +250,11 @@ func (e *env) sample() snapshot {
 		s.serverCPU, err1 = cpuTime(e.target.pid)
 	}
 	s.loadCPU, err2 = cpuTime(selfPID)
+	for _, pid := range e.helpers {
+		if cpu, err := cpuTime(pid); err == nil {
+			s.loadCPU += cpu
+		}
+	}
 	s.machine, err3 = machineBusy()
 	s.err = errors.Join(err1, err2, err3)
 	return s

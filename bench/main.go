@@ -1,14 +1,37 @@
 // Command bench is teahouse's load generator: it measures what users feel
 // (delivery rate, latency, loss) and what operators pay (server CPU per
 // delivery, memory per connection), optionally side by side with a plain
-// goroutine-per-connection Go server in the same run.
+// goroutine-per-connection Go server, or with variants of teahouse started
+// with different flags, in the same run.
 //
 // With no -addr it builds ./server, starts it on a free loopback port with
 // the flood limit off, runs the suite and prints a table:
 //
-//	go run ./bench                     # teahouse, default suite (about a minute)
+//	go run ./bench                     # teahouse, default suite (about two minutes)
 //	go run ./bench -vs stdlib -runs 3  # teahouse and the reference, medians, ratios
 //	go run ./bench -addr 127.0.0.1:6666 -server-pid 1234
+//	go run ./bench -scenarios crowd,quiet -variants 'default=;nocoalesce=-coalesce 0'
+//	go run ./bench -scenarios fanout -reader goroutine,epoll -runs 3
+//
+// Scenarios: fanout (1,000 clients, 10 senders as fast as a window of
+// unacknowledged lines allows), chat (1,000 clients, 100 senders at 10
+// lines/s), crowd (10,000 clients, 100 senders at 1 line/s), quiet (10
+// clients, one line a second: latency when nothing is busy), idle (memory
+// per logged-in connection) and churn (connect-login-say-quit cycles).
+//
+// Lanes: every scenario runs against each lane in turn, rotating which
+// goes first, so lanes compared saw the same machine minutes apart. A lane
+// is a server (-server, each of its -variants, the -vs reference) read by
+// one reader (-reader). -server-args adds arguments to the started server;
+// -variants 'NAME=ARGS;NAME=ARGS' starts it once per variant with ARGS
+// after those (a later flag of the same name wins). With two lanes the
+// table's last row is the first's advantage over the second.
+//
+// Readers: the load generator's own CPU per delivery is reported as "load
+// ns/delivery". The default epoll reader waits on all connections from
+// one or two loops and reads each ready one once; gnet uses gnet's client
+// side; goroutine is the first reader, a goroutine per connection, kept to
+// compare.
 //
 // It only targets loopback, bounds every phase in time, raises its own fd
 // limit, and spreads connections over 127.0.0.x source addresses.
@@ -65,6 +88,8 @@ type config struct {
 	// arguments added after serverArgs.
 	serverArgs []string
 	variants   []variant
+	// procs is how many processes traffic scenarios spread clients over.
+	procs int
 
 	fanout trafficConfig
 	chat   trafficConfig
@@ -75,6 +100,9 @@ type config struct {
 }
 
 func main() {
+	if os.Getenv(helperEnv) != "" {
+		os.Exit(helperMain())
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
@@ -112,6 +140,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	pinServer := fs.String("pin-server", "", "pin started servers to this CPU `list`, e.g. 1 or 0-1")
 	pinLoad := fs.String("pin-load", "", "pin the load generator to this CPU `list`, e.g. 0")
 	readers := fs.String("reader", readerEpoll, "how the load generator reads its clients: epoll (a few epoll loops, one read per ready\nconnection), gnet (gnet's client side) or goroutine (a goroutine per connection, the first reader);\na comma-separated `list` runs every scenario with each, alternating, e.g. goroutine,epoll")
+	fs.IntVar(&c.procs, "procs", 1, "fanout, chat, crowd and quiet: spread the clients over this many load-generator `processes`\n(this one holds the senders; each other holds an equal share), for more connections than one\nprocess's fd limit or more cores for reading; their CPU counts as the load generator's")
 	fs.IntVar(&c.readLoops, "read-loops", 0, "epoll and gnet readers: read `loops`; 0: one per core the load generator may use, at most 2")
 
 	warmup := fs.Duration("warmup", 2*time.Second, "fanout, chat, crowd and quiet: load before the measured window")
@@ -173,6 +202,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	}
 	if _, err := c.lanes(); err != nil {
 		return c, err
+	}
+	if c.procs < 1 || c.procs > maxProcs {
+		return c, fmt.Errorf("-procs must be 1 to %d", maxProcs)
 	}
 	if c.readLoops < 0 || c.readLoops > 64 {
 		return c, fmt.Errorf("-read-loops must be 0 to 64")
@@ -290,19 +322,25 @@ func (c *config) checkBounds() error {
 		return err
 	}
 	maxConns := int(min(lim.Max, 1<<30)) - fdReserve
+	procs := max(1, c.procs)
 	for _, n := range []struct {
-		flag string
-		v    int
+		flag   string
+		v      int
+		spread bool // spread over -procs processes
 	}{
-		{"-fanout-clients", c.fanout.Clients},
-		{"-chat-clients", c.chat.Clients},
-		{"-crowd-clients", c.crowd.Clients},
-		{"-quiet-clients", c.quiet.Clients},
-		{"-idle-clients", c.idle},
-		{"-churn-concurrency", c.churn.Concurrency},
+		{"-fanout-clients", c.fanout.Clients, true},
+		{"-chat-clients", c.chat.Clients, true},
+		{"-crowd-clients", c.crowd.Clients, true},
+		{"-quiet-clients", c.quiet.Clients, true},
+		{"-idle-clients", c.idle, false},
+		{"-churn-concurrency", c.churn.Concurrency, false},
 	} {
-		if n.v < 1 || n.v > maxConns {
-			return fmt.Errorf("%s must be 1 to %d (the fd limit, %d, less %d)", n.flag, maxConns, lim.Max, fdReserve)
+		most := maxConns
+		if n.spread {
+			most = maxConns * procs
+		}
+		if n.v < 1 || n.v > most {
+			return fmt.Errorf("%s must be 1 to %d (the fd limit, %d, less %d, per process; traffic scenarios may use -procs)", n.flag, most, lim.Max, fdReserve)
 		}
 	}
 	if c.churn.Cycles < 1 || c.churn.Cycles > maxChurnCycles {

@@ -53,8 +53,9 @@ const (
 var clockBase = time.Now()
 
 // monoNow is the load generator's clock: nanoseconds since it started, on
-// the monotonic clock. Send times in lines and read times are on it.
-func monoNow() int64 { return int64(time.Since(clockBase)) }
+// the monotonic clock (in a helper process, since the first process
+// started). Send times in lines and read times are on it.
+func monoNow() int64 { return int64(time.Since(clockBase)) + clockOffset }
 
 // lineHandler receives one line, without its terminator, and the time the
 // read that completed it returned. The line is only valid during the call.

@@ -195,6 +195,9 @@ func describe(r result) string {
 	if r.Reader != "" {
 		fmt.Fprintf(&b, ", %s reader", r.Reader)
 	}
+	if r.Procs > 1 {
+		fmt.Fprintf(&b, " in %d processes", r.Procs)
+	}
 	if r.Runs > 1 {
 		fmt.Fprintf(&b, " (medians of %d runs)", r.Runs)
 	}

@@ -12,8 +12,10 @@ type result struct {
 	Scenario string `json:"scenario"`
 	Server   string `json:"server"`
 	Runs     int    `json:"runs"`
-	// Reader is how the load generator read its clients (see -reader).
+	// Reader is how the load generator read its clients (see -reader),
+	// and Procs how many processes it spread them over (see -procs).
 	Reader string `json:"reader,omitempty"`
+	Procs  int    `json:"procs,omitempty"`
 
 	// The load.
 	Clients     int     `json:"clients,omitempty"`

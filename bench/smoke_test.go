@@ -167,6 +167,58 @@ func TestSmokeVariantsGetTheirOwnServerArguments(t *testing.T) {
 	})
 }
 
+func TestSmokeClientsSpreadOverProcesses(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), smokeTimeout)
+	defer cancel()
+	var stdout, stderr bytes.Buffer
+	args := []string{"-json", "-server", "stdlib", "-scenarios", "crowd", "-procs", "3",
+		"-crowd-clients", "31", "-crowd-senders", "4", "-crowd-rate", "20", "-warmup", "100ms", "-duration", "500ms"}
+	if err := run(ctx, args, &stdout, &stderr); err != nil {
+		t.Fatalf("run %q: %v\nstdout:\n%s\nstderr:\n%s", args, err, &stdout, &stderr)
+	}
+	reps := decodeReports(t, stdout.Bytes())
+	if len(reps) != 1 || len(reps[0].Results) != 1 {
+		t.Fatalf("want one report with one result, got %+v", reps)
+	}
+	r := reps[0].Results[0]
+	checks := []struct {
+		name string
+		err  error
+	}{
+		{"every line reaches every client in every process", noLoss(r)},
+		{"the helpers' latencies are merged in", expect(r.Latency != nil && r.Latency.P50 > 0, "latency %+v", r.Latency)},
+		{"the result says it was spread", expect(r.Procs == 3, "procs %d", r.Procs)},
+	}
+	for _, c := range checks {
+		t.Run(c.name, func(t *testing.T) {
+			if c.err != nil {
+				t.Error(c.err)
+			}
+		})
+	}
+}
+
+func TestSpreadShares(t *testing.T) {
+	tests := []struct {
+		name     string
+		n, procs int
+		own      int
+		helpers  [][2]int
+	}{
+		{"one process holds everyone", 10, 1, 10, nil},
+		{"the first process takes the remainder", 10, 3, 4, [][2]int{{4, 3}, {7, 3}}},
+		{"shares cover every client once", 20000, 2, 10000, [][2]int{{10000, 10000}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			own, helpers := spreadShares(tt.n, tt.procs)
+			if own != tt.own || !slices.Equal(helpers, tt.helpers) {
+				t.Errorf("spreadShares(%d, %d) = %d, %v; want %d, %v", tt.n, tt.procs, own, helpers, tt.own, tt.helpers)
+			}
+		})
+	}
+}
+
 // teahouseBuilds reports whether ./server builds, so that smoke tests can
 // use it.
 func teahouseBuilds(t *testing.T) bool {

@@ -127,6 +127,7 @@ func (s *suite) runOnce(name string, l lane) (result, error) {
 		progress:   s.log,
 		reader:     l.reader,
 		readLoops:  s.cfg.readLoops,
+		procs:      s.cfg.procs,
 	}
 	if e.readLoops == 0 {
 		e.readLoops = defaultReadLoops()
@@ -173,7 +174,7 @@ func (s *suite) targetFor(name string, l lane) (*target, error) {
 		}
 		return &target{name: srv, addr: addr, pid: s.cfg.serverPID}, nil
 	}
-	clients := map[string]int{
+	clients := map[string]int{ // the server is started for this many
 		"fanout": s.cfg.fanout.Clients,
 		"chat":   s.cfg.chat.Clients,
 		"crowd":  s.cfg.crowd.Clients,

@@ -117,7 +117,15 @@ func runTraffic(e *env, scenario string, cfg trafficConfig) (result, error) {
 			}
 		}
 	}
-	login, err := e.loginWaves(cfg.Clients, readBufferSize, func(i int, c *client, early int) error {
+	own, shares := spreadShares(cfg.Clients, max(1, e.procs))
+	if cfg.Senders > own {
+		return result{}, fmt.Errorf("%s: %d senders, but the first of %d processes holds only %d clients", scenario, cfg.Senders, e.procs, own)
+	}
+	for s := range cfg.Senders {
+		t.observer[s] = (s + own/2) % own // in this process, to wake its sender
+	}
+	loginStart := time.Now()
+	login, err := e.loginWaves(own, readBufferSize, func(i int, c *client, early int) error {
 		// Its own join and any before it were read by its login.
 		return rx.watch(c, t.receiver(i, 1+int64(early)), func(error) {
 			if !t.stopping.Load() {
@@ -125,14 +133,62 @@ func runTraffic(e *env, scenario string, cfg trafficConfig) (result, error) {
 			}
 		})
 	}, t.heard)
+	var helpers []*helper
 	defer func() {
 		stopReading()
 		closeAll(login.clients)
+		for _, h := range helpers {
+			h.kill()
+		}
 	}()
 	if err != nil {
 		return result{}, err
 	}
+	for _, sh := range shares {
+		h, err := startHelper(e.ctx, helperSpec{
+			Addr: e.target.addr.String(), NickPrefix: e.nickPrefix, First: sh[0], N: sh[1],
+			Traffic: cfg, Reader: e.reader, ReadLoops: e.readLoops, ClockBase: monoAbs(),
+		}, e.progress)
+		if err != nil {
+			return result{}, err
+		}
+		helpers = append(helpers, h)
+		e.helpers = append(e.helpers, h.cmd.Process.Pid)
+		select {
+		case err := <-h.ready:
+			if err != nil {
+				return result{}, fmt.Errorf("helper for clients %d-%d: %w", sh[0], sh[0]+sh[1]-1, err)
+			}
+		case <-e.ctx.Done():
+			return result{}, e.ctx.Err()
+		}
+	}
+	delivered := func() int64 {
+		n := t.delivered()
+		for _, h := range helpers {
+			n += h.received.Load()
+		}
+		return n
+	}
+	if len(helpers) > 0 {
+		heard := func() int64 {
+			n := t.heard()
+			for _, h := range helpers {
+				n += h.other.Load()
+			}
+			return n
+		}
+		if want := int64(cfg.Clients) * int64(cfg.Clients+1) / 2; awaitCount(e, heard, want) < want {
+			login.note = fmt.Sprintf("only %d of %d join announcements arrived", heard(), want)
+		}
+		login.took = time.Since(loginStart)
+	}
 	clients := login.clients
+	tell := func(format string, args ...any) {
+		for _, h := range helpers {
+			h.tell(format, args...)
+		}
+	}
 
 	stop := make(chan struct{})
 	var senders sync.WaitGroup
@@ -148,10 +204,12 @@ func runTraffic(e *env, scenario string, cfg trafficConfig) (result, error) {
 		return result{}, err
 	}
 	t.windowStart.Store(t.now())
-	before, delivered0 := e.sample(), t.delivered()
+	tell("window-start %d", t.windowStart.Load())
+	before, delivered0 := e.sample(), delivered()
 	sleepErr := e.sleep(cfg.Measure)
 	t.windowEnd.Store(t.now())
-	after, delivered1 := e.sample(), t.delivered()
+	tell("window-end %d", t.windowEnd.Load())
+	after, delivered1 := e.sample(), delivered()
 	close(stop)
 	senders.Wait()
 	if sleepErr != nil {
@@ -163,14 +221,22 @@ func runTraffic(e *env, scenario string, cfg trafficConfig) (result, error) {
 		sent += t.sent[s].Load()
 	}
 	expected := sent * int64(cfg.Clients-1)
-	got := t.drain(e, expected)
+	got := awaitCount(e, delivered, expected)
 	stopReading()
+	hist := t.latency.merged()
+	for _, h := range helpers {
+		h.stop()
+		if h.hist == nil {
+			return result{}, fmt.Errorf("helper for clients %d-%d sent no latencies", h.spec.First, h.spec.First+h.spec.N-1)
+		}
+		hist.Merge(h.hist)
+	}
 
 	r := result{
 		Scenario: scenario, Clients: cfg.Clients, Senders: cfg.Senders,
 		Rate: cfg.Rate, Window: cfg.Window, MeasuredS: after.wall.Sub(before.wall).Seconds(),
 		Sent: sent, Expected: expected, Delivered: got, Lost: expected - got,
-		Reader: e.reader, LoginS: login.took.Seconds(),
+		Reader: e.reader, LoginS: login.took.Seconds(), Procs: max(1, e.procs),
 	}
 	if cfg.Rate > 0 {
 		r.Window = 0
@@ -181,9 +247,13 @@ func runTraffic(e *env, scenario string, cfg trafficConfig) (result, error) {
 			r.DroppedClients++
 		}
 	}
+	for _, h := range helpers {
+		r.OutOfOrder += h.outOfOrder.Load()
+		r.DroppedClients += int(h.dropped.Load())
+	}
 	inWindow := delivered1 - delivered0
 	r.DeliveriesPerS = float64(inWindow) / r.MeasuredS
-	lat := summarize(t.latency.merged())
+	lat := summarize(hist)
 	r.Latency = &lat
 	e.fillProcess(&r, before, after, float64(inWindow))
 	var notes []string
@@ -210,13 +280,13 @@ func (t *traffic) delivered() int64 {
 	return n
 }
 
-// drain waits until expected deliveries have arrived or none arrive for
-// drainStall, and returns how many arrived.
-func (t *traffic) drain(e *env, expected int64) int64 {
-	last, lastChange := t.delivered(), time.Now()
-	for last < expected && time.Since(lastChange) < drainStall && e.ctx.Err() == nil {
+// awaitCount waits until count reaches want or stops changing for
+// drainStall, and returns the last count.
+func awaitCount(e *env, count func() int64, want int64) int64 {
+	last, lastChange := count(), time.Now()
+	for last < want && time.Since(lastChange) < drainStall && e.ctx.Err() == nil {
 		time.Sleep(pollInterval)
-		if n := t.delivered(); n != last {
+		if n := count(); n != last {
 			last, lastChange = n, time.Now()
 		}
 	}
