@@ -128,7 +128,13 @@ func writeJSON(w io.Writer, rep scenarioReport) error {
 // writeTable writes a scenario's human table.
 func writeTable(w io.Writer, rep scenarioReport) {
 	if len(rep.Results) > 0 {
-		fmt.Fprintf(w, "\n%s  %s\n", rep.Scenario, describe(rep.Results[0]))
+		head := rep.Results[0]
+		for _, r := range rep.Results {
+			if r.Reader != head.Reader {
+				head.Reader = "" // the rows name their readers
+			}
+		}
+		fmt.Fprintf(w, "\n%s  %s\n", rep.Scenario, describe(head))
 	} else {
 		fmt.Fprintf(w, "\n%s\n", rep.Scenario)
 	}
