@@ -93,11 +93,14 @@ func bindAddressNoPort(_, _ string, rc syscall.RawConn) error {
 	return serr
 }
 
-// client is one logged-in connection of the load generator.
+// client is one logged-in connection of the load generator. Until a
+// reactor detaches it, it is conn read through r; after, fd alone.
 type client struct {
-	conn *net.TCPConn
-	r    *bufio.Reader
-	nick string
+	conn   *net.TCPConn
+	r      *bufio.Reader
+	fd     int
+	nick   string
+	closed atomic.Bool
 }
 
 // connect opens a connection for the user nick, not yet logged in. r, when
@@ -113,7 +116,7 @@ func connect(ctx context.Context, d *dialer, nick string, r *bufio.Reader, bufSi
 	} else {
 		r.Reset(conn)
 	}
-	return &client{conn: conn, r: r, nick: nick}, nil
+	return &client{conn: conn, r: r, fd: -1, nick: nick}, nil
 }
 
 // login connects, sends the nickname and reads until the client's own join
@@ -198,8 +201,19 @@ func readLine(r *bufio.Reader) ([]byte, error) {
 
 // closeAbruptly closes the connection with a reset, so neither side keeps
 // it in TIME_WAIT; it is how the load generator lets go of clients whose
-// measurements are done.
+// measurements are done. Only the first call closes: a detached client's
+// descriptor number may belong to another file after that.
 func (c *client) closeAbruptly() {
-	c.conn.SetLinger(0)
-	c.conn.Close()
+	if c.closed.Swap(true) {
+		return
+	}
+	if c.conn != nil {
+		c.conn.SetLinger(0)
+		c.conn.Close()
+		return
+	}
+	if c.fd >= 0 {
+		unix.SetsockoptLinger(c.fd, unix.SOL_SOCKET, unix.SO_LINGER, &unix.Linger{Onoff: 1, Linger: 0})
+		unix.Close(c.fd)
+	}
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -26,6 +25,20 @@ type env struct {
 	// against a long-lived server do not collide.
 	nickPrefix string
 	progress   io.Writer
+	// reader is the kind of reactor clients are read with, and readLoops
+	// how many loops it runs (see newReactor).
+	reader    string
+	readLoops int
+	// procs is how many processes traffic scenarios spread their clients
+	// over, and helpers the pids of those started besides this one, whose
+	// CPU counts as the load generator's.
+	procs   int
+	helpers []int
+}
+
+// newReactor returns a reactor for one scenario run.
+func (e *env) newReactor() (reactor, error) {
+	return newReactor(e.reader, e.readLoops)
 }
 
 // nick returns the nickname of client i.
@@ -62,10 +75,10 @@ func (e *env) logf(format string, args ...any) {
 // Each client gets its own goroutine as soon as it connects; once the
 // client is in, that goroutine calls started(i, c, early), early being the
 // other users' joins it heard before its own, and started owns the
-// client's reads from then on. The clients are numbered from first (their
+// client's reads from then on; an error from started fails the login. The clients are numbered from first (their
 // nicknames too); loginAll returns them in order, nil for those that did
 // not get in, and an error saying how many failed.
-func (e *env) loginAll(first, n, bufSize int, started func(i int, c *client, early int)) ([]*client, error) {
+func (e *env) loginAll(first, n, bufSize int, started func(i int, c *client, early int) error) ([]*client, error) {
 	clients := make([]*client, n)
 	var failed atomic.Int64
 	var firstErr error
@@ -106,10 +119,14 @@ func (e *env) loginAll(first, n, bufSize int, started func(i int, c *client, ear
 				c.conn.Close()
 				return
 			}
-			in[i] = true
 			if started != nil {
-				started(first+i, c, early)
+				if err := started(first+i, c, early); err != nil {
+					fail(err)
+					c.closeAbruptly()
+					return
+				}
 			}
+			in[i] = true
 		}()
 	})
 	work(func(i int) {
@@ -135,6 +152,76 @@ func (e *env) loginAll(first, n, bufSize int, started func(i int, c *client, ear
 		return clients, fmt.Errorf("%d of %d logins failed, first: %w", failed.Load(), n, firstErr)
 	}
 	return clients, nil
+}
+
+// loginWave is how many clients log in together in a crowd. Each wave's
+// join announcements are let through before the next wave starts, so every
+// connection's share of a wave (a few kilobytes) fits in its socket buffer
+// and the server needs no burst buffers that would then be charged to the
+// scenario (idle memory) or held through it.
+const loginWave = 250
+
+// crowdLogin is what loginWaves did.
+type crowdLogin struct {
+	clients []*client // in order; nil for those that did not get in
+	held    int       // how many got in
+	took    time.Duration
+	note    string // what went wrong short of an error
+}
+
+// loginWaves logs n clients in, loginWave at a time (see loginAll), and
+// after each wave waits until the room's join announcements have arrived:
+// every join is announced to everyone already in the room, so h clients in
+// hear at least h(h+1)/2 of them. started must hand each client to a
+// reader that counts every line the client hears after its login in
+// heard, and count the early joins itself. A wave's failed logins do not
+// stop the next waves; the first failure is returned at the end, with
+// every client that did get in.
+func (e *env) loginWaves(n, bufSize int, started func(i int, c *client, early int) error, heard func() int64) (crowdLogin, error) {
+	return e.loginWavesFrom(0, n, bufSize, started, heard)
+}
+
+// loginWavesFrom is loginWaves for the clients numbered from first, the
+// share of one process when clients are spread over several (spread.go).
+// Clients that log in later are not heard yet, so the count waited for is
+// the same.
+func (e *env) loginWavesFrom(first, n, bufSize int, started func(i int, c *client, early int) error, heard func() int64) (crowdLogin, error) {
+	start := time.Now()
+	var l crowdLogin
+	var firstErr error
+	for off := 0; off < n; off += loginWave {
+		wave, err := e.loginAll(first+off, min(loginWave, n-off), bufSize, started)
+		l.clients = append(l.clients, wave...)
+		if err := e.ctx.Err(); err != nil {
+			return l, err
+		}
+		if err != nil && firstErr == nil {
+			e.logf("login: %v", err)
+			firstErr = err
+		}
+		l.held = 0
+		for _, c := range l.clients {
+			if c != nil {
+				l.held++
+			}
+		}
+		expected := int64(l.held) * int64(l.held+1) / 2
+		got, lastChange := heard(), time.Now()
+		for got < expected && time.Since(lastChange) < drainStall && e.ctx.Err() == nil {
+			time.Sleep(pollInterval)
+			if now := heard(); now != got {
+				got, lastChange = now, time.Now()
+			}
+		}
+		if got < expected {
+			l.note = fmt.Sprintf("only %d of %d join announcements arrived", got, expected)
+		}
+	}
+	l.took = time.Since(start)
+	if n >= 2*loginWave {
+		e.logf("%d logins and their %d join announcements took %.1fs", l.held, int64(l.held)*int64(l.held+1)/2, l.took.Seconds())
+	}
+	return l, firstErr
 }
 
 // closeAll lets go of every client.
@@ -163,6 +250,11 @@ func (e *env) sample() snapshot {
 		s.serverCPU, err1 = cpuTime(e.target.pid)
 	}
 	s.loadCPU, err2 = cpuTime(selfPID)
+	for _, pid := range e.helpers {
+		if cpu, err := cpuTime(pid); err == nil {
+			s.loadCPU += cpu
+		}
+	}
 	s.machine, err3 = machineBusy()
 	s.err = errors.Join(err1, err2, err3)
 	return s
@@ -196,16 +288,5 @@ func (e *env) fillProcess(r *result, before, after snapshot, units float64) {
 	}
 	if m, err := memoryOf(e.target.pid); err == nil {
 		r.ServerPeakRSS = m.peak
-	}
-}
-
-// idleReader discards a client's lines until its connection ends, counting
-// them; it is the reader of clients that only listen.
-func idleReader(r *bufio.Reader, lines *atomic.Int64) error {
-	for {
-		if _, err := readLine(r); err != nil {
-			return err
-		}
-		lines.Add(1)
 	}
 }

@@ -2,19 +2,11 @@ package main
 
 import (
 	"fmt"
-	"sync"
 	"sync/atomic"
 	"time"
 )
 
 const (
-	// idleWave is how many idle clients log in together. Each wave's
-	// announcements are let through before the next wave starts, so every
-	// connection's share of a wave (a few kilobytes) fits in its socket
-	// buffer and the server needs no burst buffers that would then be
-	// charged to the idle connections.
-	idleWave = 250
-
 	// idleSettle is how long idle connections are held after the last
 	// join announcement arrives before the server's memory is first read.
 	idleSettle = time.Second
@@ -53,57 +45,43 @@ func runIdle(e *env, n int) (result, error) {
 	lines := make([]lineCounter, n)
 	var stopping atomic.Bool
 	var ended atomic.Int64
-	var readers sync.WaitGroup
-	total := func() int64 {
+	heard := func() int64 {
 		var s int64
 		for i := range lines {
 			s += lines[i].Load()
 		}
 		return s
 	}
+	rx, err := e.newReactor()
+	if err != nil {
+		return r, err
+	}
 	before := e.sample()
-	var clients []*client
+	var login crowdLogin
 	defer func() {
 		stopping.Store(true)
-		closeAll(clients)
-		readers.Wait()
+		rx.close()
+		closeAll(login.clients)
 	}()
-	for first := 0; first < n; first += idleWave {
-		wave, err := e.loginAll(first, min(idleWave, n-first), idleReadBufferSize, func(i int, c *client, early int) {
-			lines[i].Add(1 + int64(early)) // its own join and any before it, read by login
-			readers.Go(func() {
-				idleReader(c.r, &lines[i].Int64)
-				if !stopping.Load() {
-					ended.Add(1)
-				}
-			})
+	login, err = e.loginWaves(n, idleReadBufferSize, func(i int, c *client, early int) error {
+		// Its own join and any before it were read by its login.
+		sink := &countSink{n: 1 + int64(early), count: &lines[i].Int64}
+		sink.flush()
+		return rx.watch(c, sink, func(error) {
+			if !stopping.Load() {
+				ended.Add(1)
+			}
 		})
-		clients = append(clients, wave...)
-		if e.ctx.Err() != nil {
-			return r, e.ctx.Err()
-		}
-		if err != nil && r.Note == "" {
-			e.logf("idle: %v", err)
-			r.Note = err.Error()
-		}
-		r.Held = 0
-		for _, c := range clients {
-			if c != nil {
-				r.Held++
-			}
-		}
-		// Let the wave's announcements arrive before the next wave.
-		expected := int64(r.Held) * int64(r.Held+1) / 2
-		got, lastChange := total(), time.Now()
-		for got < expected && time.Since(lastChange) < drainStall && e.ctx.Err() == nil {
-			time.Sleep(pollInterval)
-			if now := total(); now != got {
-				got, lastChange = now, time.Now()
-			}
-		}
-		if got < expected {
-			r.Note = fmt.Sprintf("only %d of %d join announcements arrived", got, expected)
-		}
+	}, heard)
+	if e.ctx.Err() != nil {
+		return r, e.ctx.Err()
+	}
+	r.Held, r.Reader, r.LoginS = login.held, e.reader, login.took.Seconds()
+	switch {
+	case err != nil:
+		r.Note = err.Error()
+	case login.note != "":
+		r.Note = login.note
 	}
 	r.Errors = n - r.Held
 	if err := e.sleep(idleSettle); err != nil {

@@ -14,7 +14,7 @@ const (
 
 	// latencyBatch is how many latencies a receiver keeps before it
 	// flushes them into its shard, under the shard's lock.
-	latencyBatch = 512
+	latencyBatch = 128
 
 	// maxLatency is the highest latency the histograms hold; higher ones
 	// are recorded as this.

@@ -38,6 +38,7 @@ var trafficColumns = []column{
 	{"srv peak MB", "server_peak_rss", func(r result) float64 { return float64(r.ServerPeakRSS) / (1 << 20) }, -1, true},
 	{"load cores", "", func(r result) float64 { return r.LoadCores }, 0, false},
 	{"load ns/delivery", "", func(r result) float64 { return r.LoadNsPerUnit }, 0, false},
+	{"login s", "", func(r result) float64 { return r.LoginS }, 0, false},
 	machineLoadColumn,
 }
 
@@ -127,7 +128,13 @@ func writeJSON(w io.Writer, rep scenarioReport) error {
 // writeTable writes a scenario's human table.
 func writeTable(w io.Writer, rep scenarioReport) {
 	if len(rep.Results) > 0 {
-		fmt.Fprintf(w, "\n%s  %s\n", rep.Scenario, describe(rep.Results[0]))
+		head := rep.Results[0]
+		for _, r := range rep.Results {
+			if r.Reader != head.Reader {
+				head.Reader = "" // the rows name their readers
+			}
+		}
+		fmt.Fprintf(w, "\n%s  %s\n", rep.Scenario, describe(head))
 	} else {
 		fmt.Fprintf(w, "\n%s\n", rep.Scenario)
 	}
@@ -185,11 +192,17 @@ func describe(r result) string {
 	default:
 		fmt.Fprintf(&b, "%d clients, %d senders, ", r.Clients, r.Senders)
 		if r.Rate > 0 {
-			fmt.Fprintf(&b, "%g lines/s each", r.Rate)
+			fmt.Fprintf(&b, "%g lines/s each (%g in all)", r.Rate, r.Rate*float64(r.Senders))
 		} else {
 			fmt.Fprintf(&b, "window %d lines in flight each", r.Window)
 		}
 		fmt.Fprintf(&b, ", %.1fs measured", r.MeasuredS)
+	}
+	if r.Reader != "" {
+		fmt.Fprintf(&b, ", %s reader", r.Reader)
+	}
+	if r.Procs > 1 {
+		fmt.Fprintf(&b, " in %d processes", r.Procs)
 	}
 	if r.Runs > 1 {
 		fmt.Fprintf(&b, " (medians of %d runs)", r.Runs)

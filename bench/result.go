@@ -12,6 +12,10 @@ type result struct {
 	Scenario string `json:"scenario"`
 	Server   string `json:"server"`
 	Runs     int    `json:"runs"`
+	// Reader is how the load generator read its clients (see -reader),
+	// and Procs how many processes it spread them over (see -procs).
+	Reader string `json:"reader,omitempty"`
+	Procs  int    `json:"procs,omitempty"`
 
 	// The load.
 	Clients     int     `json:"clients,omitempty"`
@@ -20,6 +24,9 @@ type result struct {
 	Window      int     `json:"window,omitempty"`
 	Concurrency int     `json:"concurrency,omitempty"`
 	MeasuredS   float64 `json:"measured_s,omitempty"`
+	// LoginS is how long the clients' logins and the join announcements
+	// they caused took: n logins into one room announce n(n+1)/2 joins.
+	LoginS float64 `json:"login_s,omitempty"`
 
 	// What users feel. Loss counters aggregate as the worst run.
 	Sent           int64           `json:"sent,omitempty"`

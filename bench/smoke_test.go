@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os/exec"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -21,6 +22,8 @@ var smokeArgs = []string{
 	"-warmup", "200ms", "-duration", "1s",
 	"-fanout-clients", "50", "-fanout-senders", "5", "-fanout-window", "4",
 	"-chat-clients", "50", "-chat-senders", "10", "-chat-rate", "20",
+	"-crowd-clients", "60", "-crowd-senders", "6", "-crowd-rate", "5",
+	"-quiet-clients", "4", "-quiet-senders", "1", "-quiet-rate", "20", "-quiet-duration", "500ms",
 	"-idle-clients", "50",
 	"-churn-cycles", "300", "-churn-concurrency", "8",
 }
@@ -81,6 +84,20 @@ func smoke(t *testing.T, server string) {
 		{"chat measures latency", "chat", func(r result) error {
 			return expect(r.Latency != nil && r.Latency.P50 > 0, "latency %+v", r.Latency)
 		}},
+		{"crowd delivers every line to every other client", "crowd", noLoss},
+		{"crowd logs everyone in and says how long it took", "crowd", func(r result) error {
+			return expect(r.Clients == 60 && r.LoginS > 0, "%d clients, login %.2fs", r.Clients, r.LoginS)
+		}},
+		{"quiet delivers every line to every other client", "quiet", noLoss},
+		{"quiet measures latency", "quiet", func(r result) error {
+			return expect(r.Latency != nil && r.Latency.P50 > 0, "latency %+v", r.Latency)
+		}},
+		{"every traffic scenario says which reader read it", "", func(r result) error {
+			if r.Scenario == "churn" {
+				return nil
+			}
+			return expect(r.Reader == readerEpoll, "reader %q", r.Reader)
+		}},
 		{"idle holds every connection", "idle", func(r result) error {
 			return expect(r.Held == 50 && r.RSSPerConn != 0, "held %d, %.0f bytes each", r.Held, r.RSSPerConn)
 		}},
@@ -106,6 +123,113 @@ func smoke(t *testing.T, server string) {
 			}
 		})
 	}
+}
+
+func TestSmokeVariantsGetTheirOwnServerArguments(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and starts two servers")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), smokeTimeout)
+	defer cancel()
+	var stdout, stderr bytes.Buffer
+	// -history is a flag every teahouse has; an unknown flag would make
+	// the server exit before it accepts, and the run fail.
+	args := []string{"-json", "-server", "stdlib", "-scenarios", "quiet",
+		"-quiet-clients", "3", "-quiet-rate", "20", "-warmup", "100ms", "-quiet-duration", "300ms",
+		"-reader", "epoll,goroutine"}
+	if teahouseBuilds(t) {
+		args = []string{"-json", "-scenarios", "quiet",
+			"-quiet-clients", "3", "-quiet-rate", "20", "-warmup", "100ms", "-quiet-duration", "300ms",
+			"-server-args", "-history 3", "-variants", "plain=;h20=-history 20"}
+	}
+	if err := run(ctx, args, &stdout, &stderr); err != nil {
+		t.Fatalf("run %q: %v\nstdout:\n%s\nstderr:\n%s", args, err, &stdout, &stderr)
+	}
+	reps := decodeReports(t, stdout.Bytes())
+	if len(reps) != 1 || len(reps[0].Results) != 2 || reps[0].Ratio == nil {
+		t.Fatalf("want one report with two lanes and a ratio, got %+v", reps)
+	}
+	for _, r := range reps[0].Results {
+		if err := noLoss(r); err != nil {
+			t.Errorf("%s: %v", r.Server, err)
+		}
+	}
+
+	t.Run("an argument the server does not know fails the run, so arguments do reach it", func(t *testing.T) {
+		stdout.Reset()
+		stderr.Reset()
+		bad := []string{"-json", "-server", "stdlib", "-scenarios", "quiet", "-quiet-clients", "2",
+			"-warmup", "0s", "-quiet-duration", "100ms", "-server-args", "-no-such-flag"}
+		err := run(ctx, bad, &stdout, &stderr)
+		if err == nil || !strings.Contains(stdout.String(), "no-such-flag") {
+			t.Errorf("run %q: %v\nstdout:\n%s", bad, err, &stdout)
+		}
+	})
+}
+
+func TestSmokeClientsSpreadOverProcesses(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), smokeTimeout)
+	defer cancel()
+	var stdout, stderr bytes.Buffer
+	args := []string{"-json", "-server", "stdlib", "-scenarios", "crowd", "-procs", "3",
+		"-crowd-clients", "31", "-crowd-senders", "4", "-crowd-rate", "20", "-warmup", "100ms", "-duration", "500ms"}
+	if err := run(ctx, args, &stdout, &stderr); err != nil {
+		t.Fatalf("run %q: %v\nstdout:\n%s\nstderr:\n%s", args, err, &stdout, &stderr)
+	}
+	reps := decodeReports(t, stdout.Bytes())
+	if len(reps) != 1 || len(reps[0].Results) != 1 {
+		t.Fatalf("want one report with one result, got %+v", reps)
+	}
+	r := reps[0].Results[0]
+	checks := []struct {
+		name string
+		err  error
+	}{
+		{"every line reaches every client in every process", noLoss(r)},
+		{"the helpers' latencies are merged in", expect(r.Latency != nil && r.Latency.P50 > 0, "latency %+v", r.Latency)},
+		{"the result says it was spread", expect(r.Procs == 3, "procs %d", r.Procs)},
+	}
+	for _, c := range checks {
+		t.Run(c.name, func(t *testing.T) {
+			if c.err != nil {
+				t.Error(c.err)
+			}
+		})
+	}
+}
+
+func TestSpreadShares(t *testing.T) {
+	tests := []struct {
+		name     string
+		n, procs int
+		own      int
+		helpers  [][2]int
+	}{
+		{"one process holds everyone", 10, 1, 10, nil},
+		{"the first process takes the remainder", 10, 3, 4, [][2]int{{4, 3}, {7, 3}}},
+		{"shares cover every client once", 20000, 2, 10000, [][2]int{{10000, 10000}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			own, helpers := spreadShares(tt.n, tt.procs)
+			if own != tt.own || !slices.Equal(helpers, tt.helpers) {
+				t.Errorf("spreadShares(%d, %d) = %d, %v; want %d, %v", tt.n, tt.procs, own, helpers, tt.own, tt.helpers)
+			}
+		})
+	}
+}
+
+// teahouseBuilds reports whether ./server builds, so that smoke tests can
+// use it.
+func teahouseBuilds(t *testing.T) bool {
+	t.Helper()
+	root, err := moduleRoot(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	build := exec.Command("go", "build", "-o", t.TempDir()+"/teahouse", "./server")
+	build.Dir = root
+	return build.Run() == nil
 }
 
 // noLoss checks that everything sent arrived, once.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"time"
 )
 
@@ -26,23 +27,23 @@ type suite struct {
 	log    io.Writer
 	tmp    string            // where servers are built
 	bins   map[string]string // built server binaries by name
-	names  []string          // the servers in comparison order
+	lanes  []lane            // in comparison order
 	runSeq int
 }
 
 // newSuite builds the servers it will start.
 func newSuite(ctx context.Context, c config, log io.Writer) (*suite, error) {
 	s := &suite{ctx: ctx, cfg: c, log: log, bins: map[string]string{}}
-	var build []string
-	if c.addr != "" {
-		s.names = []string{"target"}
-	} else {
-		s.names = []string{c.server}
-		build = append(build, c.server)
+	lanes, err := c.lanes()
+	if err != nil {
+		return nil, err
 	}
-	if c.vs != "" {
-		s.names = append(s.names, c.vs)
-		build = append(build, c.vs)
+	s.lanes = lanes
+	var build []string
+	for _, l := range lanes {
+		if l.server != "target" && !slices.Contains(build, l.server) {
+			build = append(build, l.server)
+		}
 	}
 	if len(build) > 0 {
 		dir, err := os.MkdirTemp("", "teahouse-bench-")
@@ -70,37 +71,35 @@ func (s *suite) close() {
 	}
 }
 
-// runScenario runs one scenario cfg.runs times per server, alternating which
-// server goes first, and aggregates.
+// runScenario runs one scenario cfg.runs times per lane, rotating which
+// lane goes first, and aggregates.
 func (s *suite) runScenario(name string) scenarioReport {
 	rep := scenarioReport{Scenario: name}
-	byServer := map[string][]result{}
+	byLane := map[string][]result{}
 	for run := range s.cfg.runs {
-		order := s.names
-		if run%2 == 1 && len(order) == 2 {
-			order = []string{order[1], order[0]}
-		}
-		for _, srv := range order {
+		k := run % len(s.lanes)
+		order := append(slices.Clone(s.lanes[k:]), s.lanes[:k]...)
+		for _, l := range order {
 			if s.ctx.Err() != nil {
 				break
 			}
-			r, err := s.runOnce(name, srv)
+			r, err := s.runOnce(name, l)
 			if err != nil {
-				rep.Errors = append(rep.Errors, fmt.Sprintf("%s run %d: %v", srv, run+1, err))
+				rep.Errors = append(rep.Errors, fmt.Sprintf("%s run %d: %v", l.name, run+1, err))
 				continue
 			}
-			byServer[srv] = append(byServer[srv], r)
+			byLane[l.name] = append(byLane[l.name], r)
 		}
 		if s.ctx.Err() != nil {
 			break
 		}
 	}
-	for _, srv := range s.names {
-		if rs := byServer[srv]; len(rs) > 0 {
+	for _, l := range s.lanes {
+		if rs := byLane[l.name]; len(rs) > 0 {
 			rep.Results = append(rep.Results, aggregate(rs))
 		}
 	}
-	if len(rep.Results) == 2 {
+	if len(rep.Results) == 2 && len(s.lanes) == 2 {
 		rep.Ratio = advantage(rep.Results[0], rep.Results[1])
 	}
 	return rep
@@ -108,11 +107,12 @@ func (s *suite) runScenario(name string) scenarioReport {
 
 // runOnce runs one scenario against one server, starting a fresh one when
 // the suite owns it so that each run's memory and fd figures are its own.
-func (s *suite) runOnce(name, srv string) (result, error) {
+func (s *suite) runOnce(name string, l lane) (result, error) {
+	srv := l.name
 	if s.cfg.awaitQuiet > 0 {
 		s.awaitQuiet()
 	}
-	t, err := s.targetFor(name, srv)
+	t, err := s.targetFor(name, l)
 	if err != nil {
 		return result{}, err
 	}
@@ -125,6 +125,12 @@ func (s *suite) runOnce(name, srv string) (result, error) {
 		dialer:     &dialer{target: addr},
 		nickPrefix: fmt.Sprintf("%s%d", randomTag(), s.runSeq),
 		progress:   s.log,
+		reader:     l.reader,
+		readLoops:  s.cfg.readLoops,
+		procs:      s.cfg.procs,
+	}
+	if e.readLoops == 0 {
+		e.readLoops = defaultReadLoops()
 	}
 	load := machineLoad()
 	e.logf("%s run starting (machine load %.2f)", name, load)
@@ -134,6 +140,10 @@ func (s *suite) runOnce(name, srv string) (result, error) {
 		r, err = runFanout(e, s.cfg.fanout)
 	case "chat":
 		r, err = runChat(e, s.cfg.chat)
+	case "crowd":
+		r, err = runCrowd(e, s.cfg.crowd)
+	case "quiet":
+		r, err = runQuiet(e, s.cfg.quiet)
 	case "idle":
 		r, err = runIdle(e, s.cfg.idle)
 	case "churn":
@@ -153,27 +163,30 @@ func (s *suite) runOnce(name, srv string) (result, error) {
 	return r, err
 }
 
-// targetFor starts the server srv for scenario name, or returns the
+// targetFor starts lane l's server for scenario name, or returns the
 // running target.
-func (s *suite) targetFor(name, srv string) (*target, error) {
-	if srv == "target" {
+func (s *suite) targetFor(name string, l lane) (*target, error) {
+	srv := l.name
+	if l.server == "target" {
 		addr, err := loopbackTarget(s.cfg.addr)
 		if err != nil {
 			return nil, err
 		}
 		return &target{name: srv, addr: addr, pid: s.cfg.serverPID}, nil
 	}
-	clients := map[string]int{
+	clients := map[string]int{ // the server is started for this many
 		"fanout": s.cfg.fanout.Clients,
 		"chat":   s.cfg.chat.Clients,
+		"crowd":  s.cfg.crowd.Clients,
+		"quiet":  s.cfg.quiet.Clients,
 		"idle":   s.cfg.idle,
 		"churn":  s.cfg.churn.Concurrency,
 	}[name]
-	opt := startOptions{maxClients: clients + serverSlack, pinCPUs: s.cfg.pinServer}
+	opt := startOptions{maxClients: clients + serverSlack, pinCPUs: s.cfg.pinServer, args: l.args}
 	if s.cfg.serverOutput {
 		opt.output = s.log
 	}
-	return startServer(srv, s.bins[srv], opt)
+	return startServer(srv, s.bins[l.server], opt)
 }
 
 // awaitQuiet waits until the machine's CPUs were busy less than quietCores

@@ -116,22 +116,28 @@ type startOptions struct {
 	maxClients int
 	pinCPUs    []int
 	output     io.Writer // the server's stdout and stderr; nil keeps only their tail
+	// args are added after the load generator's own, so a later flag
+	// overrides an earlier one of the same name (Go's flag package keeps
+	// the last).
+	args []string
 }
 
 // startServer starts bin on a free loopback port with the flood limit and
-// history off, and waits until it accepts connections.
+// history off, then opt.args, and waits until it accepts connections.
 func startServer(name, bin string, opt startOptions) (*target, error) {
 	addr, err := freeLoopbackAddr()
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(bin,
+	args := append([]string{
 		"-addr", addr.String(),
 		"-rate", "0",
 		"-history", "0",
 		"-max-clients", strconv.Itoa(opt.maxClients),
 		"-max-per-ip", "0",
-		"-log-level", "warn")
+		"-log-level", "warn",
+	}, opt.args...)
+	cmd := exec.Command(bin, args...)
 	var tail *tailWriter
 	if opt.output == nil {
 		tail = &tailWriter{}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -42,18 +43,19 @@ type trafficConfig struct {
 type receiverStats struct {
 	received   atomic.Int64 // lines from this run's senders
 	outOfOrder atomic.Int64 // lines whose sequence number was not above the last seen
+	other      atomic.Int64 // every other line: join announcements, mostly
 	dropped    atomic.Bool  // the server closed the connection before the end
-	_          [cacheLine - 17]byte
+	_          [cacheLine - 25]byte
 }
 
 // traffic is one run of a trafficConfig.
 type traffic struct {
-	cfg  trafficConfig
-	base time.Time // send times are nanoseconds since base, on the monotonic clock
+	cfg trafficConfig
 
 	stats    []receiverStats
-	sent     []atomic.Int64 // per sender, the last sequence number sent (from 1)
-	acked    []atomic.Int64 // per sender, the last sequence number its observer saw
+	lat      []*latencyBuffer // per receiver; flushed once the reactor is closed
+	sent     []atomic.Int64   // per sender, the last sequence number sent (from 1)
+	acked    []atomic.Int64   // per sender, the last sequence number its observer saw
 	wake     []chan struct{}
 	observer []int // per sender, the client whose receipts open the window
 
@@ -66,8 +68,8 @@ type traffic struct {
 func newTraffic(cfg trafficConfig) *traffic {
 	t := &traffic{
 		cfg:      cfg,
-		base:     time.Now(),
 		stats:    make([]receiverStats, cfg.Clients),
+		lat:      make([]*latencyBuffer, cfg.Clients),
 		sent:     make([]atomic.Int64, cfg.Senders),
 		acked:    make([]atomic.Int64, cfg.Senders),
 		wake:     make([]chan struct{}, cfg.Senders),
@@ -84,7 +86,17 @@ func newTraffic(cfg trafficConfig) *traffic {
 }
 
 // now is the current send-time clock.
-func (t *traffic) now() int64 { return int64(time.Since(t.base)) }
+func (t *traffic) now() int64 { return monoNow() }
+
+// heard is every line the receivers counted that was not a delivery,
+// joins included; the login waves wait on it.
+func (t *traffic) heard() int64 {
+	var n int64
+	for i := range t.stats {
+		n += t.stats[i].other.Load()
+	}
+	return n
+}
 
 // runTraffic logs the clients in, warms up, measures, drains and reports.
 func runTraffic(e *env, scenario string, cfg trafficConfig) (result, error) {
@@ -92,17 +104,90 @@ func runTraffic(e *env, scenario string, cfg trafficConfig) (result, error) {
 		return result{}, fmt.Errorf("%s: need 2 or more clients and 1 to %d senders", scenario, cfg.Clients)
 	}
 	t := newTraffic(cfg)
-	var receivers sync.WaitGroup
-	clients, err := e.loginAll(0, cfg.Clients, readBufferSize, func(i int, c *client, _ int) {
-		receivers.Go(func() { t.receive(i, c) })
-	})
-	defer func() {
+	rx, err := e.newReactor()
+	if err != nil {
+		return result{}, err
+	}
+	stopReading := func() {
 		t.stopping.Store(true)
-		closeAll(clients)
-		receivers.Wait()
+		rx.close()
+		for _, lat := range t.lat {
+			if lat != nil {
+				lat.flush()
+			}
+		}
+	}
+	own, shares := spreadShares(cfg.Clients, max(1, e.procs))
+	if cfg.Senders > own {
+		return result{}, fmt.Errorf("%s: %d senders, but the first of %d processes holds only %d clients", scenario, cfg.Senders, e.procs, own)
+	}
+	for s := range cfg.Senders {
+		t.observer[s] = (s + own/2) % own // in this process, to wake its sender
+	}
+	loginStart := time.Now()
+	login, err := e.loginWaves(own, readBufferSize, func(i int, c *client, early int) error {
+		// Its own join and any before it were read by its login.
+		return rx.watch(c, t.receiver(i, 1+int64(early)), func(error) {
+			if !t.stopping.Load() {
+				t.stats[i].dropped.Store(true)
+			}
+		})
+	}, t.heard)
+	var helpers []*helper
+	defer func() {
+		stopReading()
+		closeAll(login.clients)
+		for _, h := range helpers {
+			h.kill()
+		}
 	}()
 	if err != nil {
 		return result{}, err
+	}
+	for _, sh := range shares {
+		h, err := startHelper(e.ctx, helperSpec{
+			Addr: e.target.addr.String(), NickPrefix: e.nickPrefix, First: sh[0], N: sh[1],
+			Traffic: cfg, Reader: e.reader, ReadLoops: e.readLoops, ClockBase: monoAbs(),
+		}, e.progress)
+		if err != nil {
+			return result{}, err
+		}
+		helpers = append(helpers, h)
+		e.helpers = append(e.helpers, h.cmd.Process.Pid)
+		select {
+		case err := <-h.ready:
+			if err != nil {
+				return result{}, fmt.Errorf("helper for clients %d-%d: %w", sh[0], sh[0]+sh[1]-1, err)
+			}
+		case <-e.ctx.Done():
+			return result{}, e.ctx.Err()
+		}
+	}
+	delivered := func() int64 {
+		n := t.delivered()
+		for _, h := range helpers {
+			n += h.received.Load()
+		}
+		return n
+	}
+	if len(helpers) > 0 {
+		heard := func() int64 {
+			n := t.heard()
+			for _, h := range helpers {
+				n += h.other.Load()
+			}
+			return n
+		}
+		if want := int64(cfg.Clients) * int64(cfg.Clients+1) / 2; awaitCount(e, heard, want) < want {
+			login.note = fmt.Sprintf("only %d of %d join announcements arrived", heard(), want)
+		}
+		login.took = time.Since(loginStart)
+	}
+	clients := login.clients
+	tell := func(format string, args ...any) {
+		for _, h := range helpers {
+			h.tell(format, args...)
+		}
 	}
 
 	stop := make(chan struct{})
@@ -119,10 +204,12 @@ func runTraffic(e *env, scenario string, cfg trafficConfig) (result, error) {
 		return result{}, err
 	}
 	t.windowStart.Store(t.now())
-	before, delivered0 := e.sample(), t.delivered()
+	tell("window-start %d", t.windowStart.Load())
+	before, delivered0 := e.sample(), delivered()
 	sleepErr := e.sleep(cfg.Measure)
 	t.windowEnd.Store(t.now())
-	after, delivered1 := e.sample(), t.delivered()
+	tell("window-end %d", t.windowEnd.Load())
+	after, delivered1 := e.sample(), delivered()
 	close(stop)
 	senders.Wait()
 	if sleepErr != nil {
@@ -134,15 +221,22 @@ func runTraffic(e *env, scenario string, cfg trafficConfig) (result, error) {
 		sent += t.sent[s].Load()
 	}
 	expected := sent * int64(cfg.Clients-1)
-	got := t.drain(e, expected)
-	t.stopping.Store(true)
-	closeAll(clients)
-	receivers.Wait()
+	got := awaitCount(e, delivered, expected)
+	stopReading()
+	hist := t.latency.merged()
+	for _, h := range helpers {
+		h.stop()
+		if h.hist == nil {
+			return result{}, fmt.Errorf("helper for clients %d-%d sent no latencies", h.spec.First, h.spec.First+h.spec.N-1)
+		}
+		hist.Merge(h.hist)
+	}
 
 	r := result{
 		Scenario: scenario, Clients: cfg.Clients, Senders: cfg.Senders,
 		Rate: cfg.Rate, Window: cfg.Window, MeasuredS: after.wall.Sub(before.wall).Seconds(),
 		Sent: sent, Expected: expected, Delivered: got, Lost: expected - got,
+		Reader: e.reader, LoginS: login.took.Seconds(), Procs: max(1, e.procs),
 	}
 	if cfg.Rate > 0 {
 		r.Window = 0
@@ -153,17 +247,27 @@ func runTraffic(e *env, scenario string, cfg trafficConfig) (result, error) {
 			r.DroppedClients++
 		}
 	}
+	for _, h := range helpers {
+		r.OutOfOrder += h.outOfOrder.Load()
+		r.DroppedClients += int(h.dropped.Load())
+	}
 	inWindow := delivered1 - delivered0
 	r.DeliveriesPerS = float64(inWindow) / r.MeasuredS
-	lat := summarize(t.latency.merged())
+	lat := summarize(hist)
 	r.Latency = &lat
 	e.fillProcess(&r, before, after, float64(inWindow))
-	if r.Lost != 0 {
-		r.Note = fmt.Sprintf("%d deliveries lost", r.Lost)
-		if r.DroppedClients > 0 {
-			r.Note += fmt.Sprintf("; the server dropped %d clients as slow readers", r.DroppedClients)
-		}
+	var notes []string
+	if login.note != "" {
+		notes = append(notes, login.note)
 	}
+	if r.Lost != 0 {
+		n := fmt.Sprintf("%d deliveries lost", r.Lost)
+		if r.DroppedClients > 0 {
+			n += fmt.Sprintf("; the server dropped %d clients as slow readers", r.DroppedClients)
+		}
+		notes = append(notes, n)
+	}
+	r.Note = strings.Join(notes, "; ")
 	return r, nil
 }
 
@@ -176,55 +280,72 @@ func (t *traffic) delivered() int64 {
 	return n
 }
 
-// drain waits until expected deliveries have arrived or none arrive for
-// drainStall, and returns how many arrived.
-func (t *traffic) drain(e *env, expected int64) int64 {
-	last, lastChange := t.delivered(), time.Now()
-	for last < expected && time.Since(lastChange) < drainStall && e.ctx.Err() == nil {
+// awaitCount waits until count reaches want or stops changing for
+// drainStall, and returns the last count.
+func awaitCount(e *env, count func() int64, want int64) int64 {
+	last, lastChange := count(), time.Now()
+	for last < want && time.Since(lastChange) < drainStall && e.ctx.Err() == nil {
 		time.Sleep(pollInterval)
-		if n := t.delivered(); n != last {
+		if n := count(); n != last {
 			last, lastChange = n, time.Now()
 		}
 	}
 	return last
 }
 
-// receive reads client i's lines until its connection ends, counting this
-// run's deliveries and recording the latency of those sent in the window.
-func (t *traffic) receive(i int, c *client) {
-	st := &t.stats[i]
-	last := make([]int64, t.cfg.Senders)
-	lat := t.latency.buffer(i)
-	defer lat.flush()
-	for {
-		line, err := readLine(c.r)
-		if err != nil {
-			if !t.stopping.Load() {
-				st.dropped.Store(true)
-			}
-			return
-		}
-		sid, seq, sentAt, ok := parseDelivery(line)
-		if !ok || sid >= int64(t.cfg.Senders) {
-			continue
-		}
-		if seq <= last[sid] {
-			st.outOfOrder.Add(1)
-		} else {
-			last[sid] = seq
-		}
-		st.received.Add(1)
-		if t.observer[sid] == i {
-			t.acked[sid].Store(seq)
-			select {
-			case t.wake[sid] <- struct{}{}:
-			default:
-			}
-		}
-		if sentAt >= t.windowStart.Load() && sentAt < t.windowEnd.Load() {
-			lat.record(time.Duration(t.now() - sentAt))
+// receiver is client i's sink. It counts this run's deliveries, checks
+// their order per sender, wakes windowed senders, and records the latency
+// of lines sent in the measured window as the time the read that completed
+// the line returned, less the line's send time. Its counts are its
+// reader's alone and are published to stats after every read.
+type receiver struct {
+	t    *traffic
+	i    int
+	st   *receiverStats
+	last []int64 // per sender, the last sequence number seen
+	lat  *latencyBuffer
+
+	received, outOfOrder, other int64
+}
+
+// receiver returns client i's sink; other starts at the lines its login
+// already read.
+func (t *traffic) receiver(i int, other int64) *receiver {
+	r := &receiver{t: t, i: i, st: &t.stats[i], last: make([]int64, t.cfg.Senders), lat: t.latency.buffer(i), other: other}
+	t.lat[i] = r.lat
+	r.flush()
+	return r
+}
+
+func (r *receiver) line(line []byte, at int64) {
+	t := r.t
+	sid, seq, sentAt, ok := parseDelivery(line)
+	if !ok || sid >= int64(t.cfg.Senders) {
+		r.other++
+		return
+	}
+	if seq <= r.last[sid] {
+		r.outOfOrder++
+	} else {
+		r.last[sid] = seq
+	}
+	r.received++
+	if t.observer[sid] == r.i {
+		t.acked[sid].Store(seq)
+		select {
+		case t.wake[sid] <- struct{}{}:
+		default:
 		}
 	}
+	if sentAt >= t.windowStart.Load() && sentAt < t.windowEnd.Load() {
+		r.lat.record(time.Duration(at - sentAt))
+	}
+}
+
+func (r *receiver) flush() {
+	r.st.received.Store(r.received)
+	r.st.outOfOrder.Store(r.outOfOrder)
+	r.st.other.Store(r.other)
 }
 
 // sendWindowed sends sender s's lines as fast as its window allows until
@@ -246,7 +367,7 @@ func (t *traffic) sendWindowed(s int, c *client, stop <-chan struct{}) {
 		default:
 		}
 		buf = t.appendLine(buf[:0], s, seq, t.now())
-		if _, err := c.conn.Write(buf); err != nil {
+		if err := c.write(buf); err != nil {
 			return
 		}
 		t.sent[s].Store(seq)
@@ -281,7 +402,7 @@ func (t *traffic) sendPaced(senders []*client, stop <-chan struct{}) {
 		s := int(i % int64(len(senders)))
 		seq := t.sent[s].Load() + 1
 		buf = t.appendLine(buf[:0], s, seq, due)
-		if _, err := senders[s].conn.Write(buf); err != nil {
+		if err := senders[s].write(buf); err != nil {
 			continue
 		}
 		t.sent[s].Store(seq)
@@ -308,8 +429,8 @@ var colonSpace = []byte(": ")
 // parseDelivery reads the sender, sequence number and send time from a chat
 // line "NICK: SENDER SEQ SENTAT ...". ok is false for any other line.
 func parseDelivery(line []byte) (sender, seq, sentAt int64, ok bool) {
-	i := bytes.Index(line, colonSpace)
-	if i < 0 {
+	i := bytes.IndexByte(line, ':') // nicknames hold no colon
+	if i < 0 || !bytes.HasPrefix(line[i:], colonSpace) {
 		return 0, 0, 0, false
 	}
 	p := line[i+len(colonSpace):]
