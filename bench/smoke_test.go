@@ -134,14 +134,10 @@ func TestSmokeVariantsGetTheirOwnServerArguments(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	// -history is a flag every teahouse has; an unknown flag would make
 	// the server exit before it accepts, and the run fail.
-	args := []string{"-json", "-server", "stdlib", "-scenarios", "quiet",
+	mustBuildTeahouse(t)
+	args := []string{"-json", "-scenarios", "quiet",
 		"-quiet-clients", "3", "-quiet-rate", "20", "-warmup", "100ms", "-quiet-duration", "300ms",
-		"-reader", "epoll,goroutine"}
-	if teahouseBuilds(t) {
-		args = []string{"-json", "-scenarios", "quiet",
-			"-quiet-clients", "3", "-quiet-rate", "20", "-warmup", "100ms", "-quiet-duration", "300ms",
-			"-server-args", "-history 3", "-variants", "plain=;h20=-history 20"}
-	}
+		"-server-args", "-history 3", "-variants", "plain=;h20=-history 20"}
 	if err := run(ctx, args, &stdout, &stderr); err != nil {
 		t.Fatalf("run %q: %v\nstdout:\n%s\nstderr:\n%s", args, err, &stdout, &stderr)
 	}
@@ -219,9 +215,9 @@ func TestSpreadShares(t *testing.T) {
 	}
 }
 
-// teahouseBuilds reports whether ./server builds, so that smoke tests can
-// use it.
-func teahouseBuilds(t *testing.T) bool {
+// mustBuildTeahouse fails the test unless ./server builds: a smoke test of
+// the server that does not build is a failure, not a skip.
+func mustBuildTeahouse(t *testing.T) {
 	t.Helper()
 	root, err := moduleRoot(context.Background())
 	if err != nil {
@@ -229,7 +225,9 @@ func teahouseBuilds(t *testing.T) bool {
 	}
 	build := exec.Command("go", "build", "-o", t.TempDir()+"/teahouse", "./server")
 	build.Dir = root
-	return build.Run() == nil
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("./server does not build: %v\n%s", err, out)
+	}
 }
 
 // noLoss checks that everything sent arrived, once.

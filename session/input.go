@@ -2,7 +2,6 @@ package session
 
 import (
 	"fmt"
-	"unicode/utf8"
 
 	"teahouse/session/wire"
 )
@@ -32,7 +31,7 @@ func (s *Session) FoundTerminator(raw []byte) {
 	}
 	t := s.t
 	t.linesIn++
-	if s.autoCharset && s.settings.Charset == wire.UTF8 && !utf8.Valid(raw) && t.codec.IsGBK(raw) {
+	if s.autoCharset && s.settings.Charset == wire.UTF8 && wire.LooksGBK(raw) {
 		s.settings.Charset, s.autoCharset = wire.GBK, false
 		s.reply("your terminal sends GBK, so your charset is now gbk (/charset utf-8 to change it back)")
 	}

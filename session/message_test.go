@@ -309,6 +309,19 @@ func TestAutoCharset(t *testing.T) {
 			me:      []string{switched},
 			room:    []string{"alice: 你好", "alice: 再见"},
 			charset: wire.GBK},
+		{name: "GBK that is also valid UTF-8 switches on the first line",
+			lines:   [][]byte{toGBK("谢谢")},
+			me:      []string{switched},
+			room:    []string{"alice: 谢谢"},
+			charset: wire.GBK},
+		{name: "Russian in UTF-8 does not switch",
+			lines:   [][]byte{[]byte("привет, как дела?"), []byte("да")},
+			room:    []string{"alice: привет, как дела?", "alice: да"},
+			charset: wire.UTF8},
+		{name: "Greek and emoji in UTF-8 do not switch",
+			lines:   [][]byte{[]byte("καλημέρα ☕"), []byte("👍")},
+			room:    []string{"alice: καλημέρα ☕", "alice: 👍"},
+			charset: wire.UTF8},
 		{name: "valid UTF-8 does not switch",
 			lines:   [][]byte{[]byte("你好")},
 			room:    []string{"alice: 你好"},
@@ -370,12 +383,14 @@ func TestAutoCharset(t *testing.T) {
 			}
 		})
 	}
-	t.Run("a GBK nickname at the login prompt switches the session", func(t *testing.T) {
-		h := newHarness(t)
-		u := h.connect()
-		u.sendBytes(append(toGBK("小明"), '\r', '\n'))
-		expectLines(t, "the newcomer", u.gotGBK(), []string{switched, "-> hello 小明! /help lists the commands", "*** 小明 joined #lobby"})
-	})
+	for _, nick := range []string{"小明", "小"} {
+		t.Run("the GBK nickname "+nick+" at the login prompt switches the session", func(t *testing.T) {
+			h := newHarness(t)
+			u := h.connect()
+			u.sendBytes(append(toGBK(nick), '\r', '\n'))
+			expectLines(t, "the newcomer", u.gotGBK(), []string{switched, "-> hello " + nick + "! /help lists the commands", "*** " + nick + " joined #lobby"})
+		})
+	}
 }
 
 // TestInputIsCleaned checks what the room gets from lines with controls,
