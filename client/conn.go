@@ -72,7 +72,7 @@ func (l *link) close() { l.conn.Close() }
 // each line decoded to UTF-8 and sanitized. It returns the read error
 // (io.EOF when the server closed cleanly). Run it in one goroutine only.
 func (l *link) readLines(handle func(text string)) error {
-	f := wire.NewFramer(maxServerLine, false) // our server never sends telnet commands
+	f := wire.NewFramer(maxServerLine, true) // the server negotiates with CR LF clients: drop its commands
 	sink := &lineSink{codec: wire.NewCodec(), charset: l.charset, handle: handle}
 	buf := make([]byte, readBuffer)
 	for {

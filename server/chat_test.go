@@ -132,6 +132,7 @@ func TestTelnetCommandsStrippedAndRefused(t *testing.T) {
 
 	// IAC DO ECHO (1) is refused with WONT; IAC WILL NAWS (31) with DONT;
 	// the commands inside the line vanish from it.
+	alice.KeepTelnet = true
 	alice.sendRaw("he\xff\xfd\x01l\xff\xfb\x1flo\xff\xff!\r\n")
 	bob.expect("alice: hello\uFFFD!")
 

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"teahouse/session/sessiontest"
 	"teahouse/session/wire"
 )
 
@@ -38,9 +39,12 @@ func (r *recorder) Write(p []byte) error {
 func (r *recorder) Buffered() int            { return r.buffered }
 func (r *recorder) Close(reason CloseReason) { r.closed = reason; r.closes++ }
 
-// lines returns and forgets the complete lines written so far, without CRLF.
+// lines returns and forgets the complete lines written so far, without CRLF
+// and without telnet commands, as a telnet client shows them: harness users
+// end their lines in CR LF, so the server negotiates with them. Tests of the
+// negotiation read conn.out itself.
 func (r *recorder) lines() []string {
-	s := string(r.out)
+	s := sessiontest.StripTelnet(string(r.out))
 	r.out = r.out[:0]
 	if s == "" {
 		return nil

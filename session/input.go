@@ -64,9 +64,15 @@ func (s *Session) LineTooLong() {
 }
 
 // TelnetReply sends a telnet option answer or offer to the peer as it is.
+// The first one can come after a line was handled (the LF of its CR LF is
+// what showed the peer speaks telnet): a password prompt that line raised
+// is then hidden now.
 func (s *Session) TelnetReply(p []byte) {
 	s.queue()
 	s.out = append(s.out, p...)
+	if s.prompt.ask != askNothing {
+		s.setEcho(false) // RFC 1143: nothing more is sent once it is asked
+	}
 }
 
 // AreYouThere answers telnet's IAC AYT (wire.AYTSink) with a visible line.

@@ -1,6 +1,7 @@
 package session
 
 import (
+	"strings"
 	"testing"
 
 	"teahouse/session/wire"
@@ -13,11 +14,22 @@ var binaryOffer = []byte{wire.IAC, wire.WILL, wire.OptBinary, wire.IAC, wire.DO,
 func TestTelnetInSession(t *testing.T) {
 	t.Run("a telnet command inside a line is removed and brings the binary offer", func(t *testing.T) {
 		h := newHarness(t)
-		us := h.logins("alice", "bob")
-		us[0].sendBytes([]byte{'h', 'e', wire.IAC, wire.NOP, 'l', 'l', 'o', '\r', '\n'})
-		expectLines(t, "bob", us[1].got(), []string{"alice: hello"})
-		if got := string(us[0].conn.out); got != string(binaryOffer) {
+		bob := h.login("bob")
+		alice := h.connect()
+		alice.sendBytes([]byte("alice\n")) // LF: not yet known as telnet
+		drain(alice, bob)
+		alice.sendBytes([]byte{'h', 'e', wire.IAC, wire.NOP, 'l', 'l', 'o', '\n'})
+		expectLines(t, "bob", bob.got(), []string{"alice: hello"})
+		if got := string(alice.conn.out); got != string(binaryOffer) {
 			t.Errorf("alice got % x, want % x", got, binaryOffer)
+		}
+	})
+	t.Run("a line ending in CR LF brings the binary offer, once", func(t *testing.T) {
+		h := newHarness(t)
+		u := h.connect()
+		u.sendBytes([]byte("alice\r\nhello\r\n"))
+		if got := string(u.conn.out); strings.Count(got, string(binaryOffer)) != 1 {
+			t.Errorf("got %q, want one offer", got)
 		}
 	})
 	t.Run("a client that sends plain LF lines is never sent a telnet byte", func(t *testing.T) {
@@ -34,10 +46,10 @@ func TestTelnetInSession(t *testing.T) {
 	})
 	t.Run("Are You There is answered with a visible line", func(t *testing.T) {
 		h := newHarness(t)
-		u := h.login("alice")
+		u := h.login("alice") // with CR LF: the offer went with the login
 		u.sendBytes([]byte{wire.IAC, wire.AYT})
 		out := string(u.conn.out)
-		want := string(binaryOffer) + "-> [teahouse: yes]\r\n"
+		want := "-> [teahouse: yes]\r\n"
 		if out != want {
 			t.Errorf("got %q, want %q", out, want)
 		}
@@ -47,7 +59,9 @@ func TestTelnetInSession(t *testing.T) {
 		u := h.connect()
 		u.conn.lines()
 		u.sendBytes([]byte{wire.IAC, wire.AYT})
-		expectLines(t, "the new user", u.got(), []string{string(binaryOffer) + "-> [teahouse: yes]"})
+		if want := string(binaryOffer) + "-> [teahouse: yes]\r\n"; string(u.conn.out) != want {
+			t.Errorf("the new user got %q, want %q", u.conn.out, want)
+		}
 	})
 }
 

@@ -22,7 +22,10 @@ type Peer struct {
 	T    testing.TB
 	Name string   // who this peer is, in failure messages; may be empty
 	Conn net.Conn // the connection, for tests that close or reset it
-	r    *bufio.Reader
+	// KeepTelnet leaves telnet commands in the lines read, for tests of
+	// the negotiation itself.
+	KeepTelnet bool
+	r          *bufio.Reader
 }
 
 // NewPeer drives conn, which is closed when the test ends.
@@ -62,13 +65,55 @@ func (p *Peer) SendRaw(s string) {
 // ReadLine returns the next line without its LF or CRLF, or the read
 // error (a timeout after Wait). It does not fail the test, so a goroutine
 // of the test may call it.
+//
+// Telnet commands are removed, as a telnet client removes them: the server
+// negotiates with a peer that ends its lines in CR LF, as Peer does.
 func (p *Peer) ReadLine() (string, error) {
 	_ = p.Conn.SetReadDeadline(time.Now().Add(Wait))
 	line, err := p.r.ReadString('\n')
+	if !p.KeepTelnet {
+		line = StripTelnet(line)
+	}
 	if err != nil {
 		return line, err
 	}
 	return strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r"), nil
+}
+
+// StripTelnet removes telnet commands (RFC 854) from s: IAC IAC stands for
+// a 0xFF data byte, IAC WILL|WONT|DO|DONT takes an option byte, IAC SB runs
+// to IAC SE, and any other IAC takes one byte.
+func StripTelnet(s string) string {
+	const (
+		iac, sb, se   = 255, 250, 240
+		will, dontMax = 251, 254
+	)
+	if strings.IndexByte(s, iac) < 0 {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] != iac || i+1 >= len(s) {
+			b.WriteByte(s[i])
+			continue
+		}
+		switch c := s[i+1]; {
+		case c == iac:
+			b.WriteByte(iac)
+			i++
+		case c >= will && c <= dontMax:
+			i += 2
+		case c == sb:
+			end := strings.Index(s[i:], string([]byte{iac, se}))
+			if end < 0 {
+				return b.String()
+			}
+			i += end + 1
+		default:
+			i++
+		}
+	}
+	return b.String()
 }
 
 // Next returns the next line, failing the test if none comes.

@@ -52,13 +52,13 @@ const (
 )
 
 // crlfMeansTelnet says whether a line ending in CR LF shows that the peer
-// is a telnet client. A BSD telnet client ends its lines in CR LF before
-// TRANSMIT-BINARY, so negotiating then would protect its second line
-// already; but the bundled client and many scripts also end lines in CR LF
-// while reading with telnet off, and would show the offer as garbage. So
-// CR LF alone is not enough: the first telnet command (a BSD client sends
-// one for the first 8-bit byte it mangles) or a CR NUL is.
-const crlfMeansTelnet = false
+// is a telnet client. A BSD telnet client ends its lines in CR LF (NVT)
+// before TRANSMIT-BINARY, and nothing else it sends may show it is telnet
+// before it needs a hidden password prompt (RFC 857 ECHO), so it does;
+// clients that must never see a telnet byte end their lines in LF alone,
+// as nc, most scripts and the load generator do. The bundled client ends
+// lines in CR LF and reads with telnet handling on.
+const crlfMeansTelnet = true
 
 // Framer is asynchat's collect_incoming_data/found_terminator pair as a
 // byte-at-a-time state machine: it removes telnet commands, splits the rest

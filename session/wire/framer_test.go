@@ -45,13 +45,13 @@ var framerCases = []struct {
 	in   string
 	want []string
 }{
-	{"a CRLF ends a line", "hello\r\n", []string{line("hello")}},
+	{"a CRLF ends a line, and shows a telnet client (NVT)", "hello\r\n", []string{line("hello"), offer}},
 	{"a bare LF ends a line", "hello\n", []string{line("hello")}},
 	{"a lone CR ends a line", "hello\rworld\r", []string{line("hello"), line("world")}},
 	{"CR NUL ends a line as telnet NVT sends it, and shows a telnet client", "hello\r\x00world\n", []string{line("hello"), offer, line("world")}},
-	{"an LF after CRLF is an empty line", "a\r\n\nb\n", []string{line("a"), line(""), line("b")}},
-	{"only one LF or NUL is skipped after CR", "a\r\n\x00b\n", []string{line("a"), line("\x00b")}},
-	{"several lines in one packet come in order", "one\ntwo\r\nthree\r", []string{line("one"), line("two"), line("three")}},
+	{"an LF after CRLF is an empty line", "a\r\n\nb\n", []string{line("a"), offer, line(""), line("b")}},
+	{"only one LF or NUL is skipped after CR", "a\r\n\x00b\n", []string{line("a"), offer, line("\x00b")}},
+	{"several lines in one packet come in order", "one\ntwo\r\nthree\r", []string{line("one"), line("two"), offer, line("three")}},
 	{"a line without a terminator is held back", "partial", nil},
 	{"IAC IAC is a literal 0xFF byte", "a\xff\xffb\n", []string{line("a\xffb")}},
 	{"a two-byte command is removed", "a\xff\xf1b\n", []string{offer, line("ab")}},
@@ -134,7 +134,7 @@ func TestFramerMaxLine(t *testing.T) {
 	})
 	t.Run("a longer line is dropped to its terminator and reported once", func(t *testing.T) {
 		got := frame(8, []byte("123456789"), []byte("abcdefghijkl"), []byte("mnop\r\nok\r\n"))
-		want := []string{"toolong", line("ok")}
+		want := []string{"toolong", offer, line("ok")}
 		if !slices.Equal(got, want) {
 			t.Errorf("got %q, want %q", got, want)
 		}

@@ -268,9 +268,15 @@ func TestFramerTelnetCommands(t *testing.T) {
 			t.Errorf("got %q", got)
 		}
 	})
-	t.Run("plain LF and CR LF lines never bring a telnet byte", func(t *testing.T) {
-		if got := frame(64, []byte("a\nb\r\nc\r")); !slices.Equal(got, []string{line("a"), line("b"), line("c")}) {
+	t.Run("plain LF lines and lone CRs never bring a telnet byte", func(t *testing.T) {
+		if got := frame(64, []byte("a\nb\rc\r")); !slices.Equal(got, []string{line("a"), line("b"), line("c")}) {
 			t.Errorf("got %q", got)
+		}
+	})
+	t.Run("CR LF brings the offer once, after the line it ends", func(t *testing.T) {
+		want := []string{line("a"), line("b"), offer, line("c"), line("d")}
+		if got := frame(64, []byte("a\nb\r\nc\r\nd\r\n")); !slices.Equal(got, want) {
+			t.Errorf("got %q, want %q", got, want)
 		}
 	})
 	t.Run("IAC IAC alone does not show a telnet client", func(t *testing.T) {
