@@ -1,6 +1,11 @@
 package wire
 
-import "testing"
+import (
+	"bytes"
+	"testing"
+
+	"teahouse/session/sessiontest"
+)
 
 func TestSanitize(t *testing.T) {
 	cases := []struct {
@@ -43,4 +48,22 @@ func TestSanitize(t *testing.T) {
 			t.Errorf("got %q", got)
 		}
 	})
+}
+
+// BenchmarkSanitize cleans 1 MiB of mixed chat line by line, the cost
+// every incoming line pays once.
+func BenchmarkSanitize(b *testing.B) {
+	lines := bytes.Split(sessiontest.MixedChat(), []byte("\r\n"))
+	var n int64
+	for _, l := range lines {
+		n += int64(len(l))
+	}
+	var dst []byte
+	b.SetBytes(n)
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, l := range lines {
+			dst = Sanitize(dst[:0], l)
+		}
+	}
 }
