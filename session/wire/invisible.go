@@ -64,8 +64,11 @@ func deriveDefaultIgnorable() *unicode.RangeTable {
 // code point or a blank filler such as U+2800. White space is not counted;
 // unicode.IsSpace reports it.
 func IsInvisible(r rune) bool {
-	if r < 0xAD {
-		return false // nothing below the soft hyphen is: keep ASCII fast
+	// Fast answers for ASCII and for CJK, kana and Hangul text, which
+	// Sanitize checks rune by rune; TestIsInvisibleFastRanges holds them
+	// to the table.
+	if r < 0xAD || (r > 0x3164 && r < 0xFE00) {
+		return false
 	}
 	return unicode.Is(invisibleTable, r)
 }

@@ -135,3 +135,17 @@ func TestIsInvisible(t *testing.T) {
 		})
 	}
 }
+
+// TestIsInvisibleFastRanges checks that the ranges IsInvisible answers
+// without its table hold no invisible code point.
+func TestIsInvisibleFastRanges(t *testing.T) {
+	for _, rg := range [][2]rune{{0, 0xAC}, {0x3165, 0xFDFF}} {
+		t.Run(fmt.Sprintf("nothing in %U..%U is invisible", rg[0], rg[1]), func(t *testing.T) {
+			for r := rg[0]; r <= rg[1]; r++ {
+				if unicode.Is(invisibleTable, r) {
+					t.Fatalf("%U is invisible", r)
+				}
+			}
+		})
+	}
+}

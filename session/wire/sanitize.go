@@ -63,7 +63,7 @@ const (
 func Sanitize(dst, src []byte) []byte {
 	start := len(dst)
 	st := escNone
-	var nonASCII, invisible bool
+	var checkNFC, invisible bool
 	for i := 0; i < len(src); {
 		r, n := rune(src[i]), 1
 		if r >= utf8.RuneSelf {
@@ -86,7 +86,7 @@ func Sanitize(dst, src []byte) []byte {
 				dst = append(dst, ' ')
 			default:
 				if r >= utf8.RuneSelf {
-					nonASCII = true
+					checkNFC = checkNFC || !nfcStable(r)
 					invisible = invisible || IsInvisible(r)
 				}
 				dst = append(dst, src[i:i+n]...)
@@ -145,13 +145,33 @@ func Sanitize(dst, src []byte) []byte {
 		}
 		i += n
 	}
-	if nonASCII {
+	if checkNFC {
 		dst = appendNFC(dst, start)
 	}
 	if invisible {
 		dst = trimBlankClusters(dst, start)
 	}
 	return trimSpace(dst, start)
+}
+
+// nfcStable reports code points that are NFC and start a new character
+// whatever precedes them, so text of only these and ASCII is NFC without
+// asking x/text: Latin-1, CJK punctuation, kana, the common CJK ideographs,
+// Hangul syllables and full-width forms, which is most of what this
+// server's users type. TestNFCStable holds every range to norm's data.
+func nfcStable(r rune) bool {
+	switch {
+	case r >= 0xA0 && r <= 0xFF,
+		r >= 0x3000 && r <= 0x3029, // CJK symbols and punctuation before the tone marks
+		r >= 0x3041 && r <= 0x3096, // hiragana
+		r >= 0x30A1 && r <= 0x30FA, // katakana
+		r >= 0x3400 && r <= 0x4DBF, // CJK extension A
+		r >= 0x4E00 && r <= 0x9FFF, // CJK unified ideographs
+		r >= 0xAC00 && r <= 0xD7A3, // Hangul syllables
+		r >= 0xFF01 && r <= 0xFF5E: // full-width ASCII forms
+		return true
+	}
+	return false
 }
 
 // appendNFC normalizes dst[start:] to NFC in place. Text typed on a Mac or

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"testing"
 
+	"golang.org/x/text/unicode/norm"
+
 	"teahouse/session/sessiontest"
 )
 
@@ -155,4 +157,28 @@ func BenchmarkSanitize(b *testing.B) {
 			dst = Sanitize(dst[:0], l)
 		}
 	}
+}
+
+// TestNFCStable checks every code point nfcStable vouches for against
+// x/text's normalization data: NFC by itself, and a boundary before it,
+// so nothing in front can compose or reorder with it.
+func TestNFCStable(t *testing.T) {
+	n := 0
+	for r := rune(0x80); r <= 0xFFFF; r++ {
+		if !nfcStable(r) {
+			continue
+		}
+		n++
+		s := string(r)
+		p := norm.NFC.PropertiesString(s)
+		if !norm.NFC.IsNormalString(s) || !p.BoundaryBefore() || p.CCC() != 0 {
+			t.Errorf("%U is not stable under NFC: normal %v, boundary before %v, ccc %d", r, norm.NFC.IsNormalString(s), p.BoundaryBefore(), p.CCC())
+		}
+		for _, prev := range []string{"a", "e", "\u304B", "\uAC00", "\u1100"} {
+			if !norm.NFC.IsNormalString(prev + s) {
+				t.Errorf("%+q followed by %U is not NFC", prev, r)
+			}
+		}
+	}
+	t.Logf("%d code points checked", n)
 }
