@@ -65,6 +65,17 @@ func Sanitize(dst, src []byte) []byte {
 	st := escNone
 	var checkNFC, invisible bool
 	for i := 0; i < len(src); {
+		if st == escNone && isPrintASCII(src[i]) {
+			// Most of every line: copy the whole run of printable ASCII at
+			// once rather than rune by rune.
+			j := i + 1
+			for j < len(src) && isPrintASCII(src[j]) {
+				j++
+			}
+			dst = append(dst, src[i:j]...)
+			i = j
+			continue
+		}
 		r, n := rune(src[i]), 1
 		if r >= utf8.RuneSelf {
 			r, n = utf8.DecodeRune(src[i:])
@@ -153,6 +164,9 @@ func Sanitize(dst, src []byte) []byte {
 	}
 	return trimSpace(dst, start)
 }
+
+// isPrintASCII reports the bytes Sanitize copies as they are in plain text.
+func isPrintASCII(b byte) bool { return b >= 0x20 && b < chDEL }
 
 // nfcStable reports code points that are NFC and start a new character
 // whatever precedes them, so text of only these and ASCII is NFC without
