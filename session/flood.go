@@ -1,6 +1,10 @@
 package session
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/rivo/uniseg"
+)
 
 // bucket is a token bucket for one session's lines. It is the equivalent of
 // x/time/rate's Limiter.AllowN(now, 1) with the clock passed in, but 16 bytes
@@ -67,13 +71,23 @@ func (e *floodEpisode) notice(rate float64) string {
 		rate, e.dropped, quote(e.first), quote(e.last))
 }
 
-// quoteMax is how much of a dropped line a flood notice repeats.
+// quoteMax is how much of a dropped line a flood notice repeats, in
+// user-perceived characters (grapheme clusters).
 const quoteMax = 40
 
-// quote shortens and quotes a line for a notice.
+// quote shortens and quotes a line for a notice. It cuts between grapheme
+// clusters, not code points, so that an emoji sequence, a flag or a letter
+// with its marks is repeated whole or not at all, never as a broken half
+// (a man without his family, one regional indicator, a lone accent).
 func quote(s string) string {
-	if r := []rune(s); len(r) > quoteMax {
-		s = string(r[:quoteMax]) + "…"
+	if len(s) > quoteMax { // each cluster is at least a byte: shorter needs no cut
+		rest, state := s, -1
+		for n := 0; n < quoteMax && rest != ""; n++ {
+			_, rest, _, state = uniseg.FirstGraphemeClusterInString(rest, state)
+		}
+		if rest != "" {
+			s = s[:len(s)-len(rest)] + "…"
+		}
 	}
 	return `"` + s + `"`
 }

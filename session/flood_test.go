@@ -192,3 +192,53 @@ func TestFloodOff(t *testing.T) {
 		t.Errorf("DropsFlood %d, want 0", got)
 	}
 }
+
+// TestQuote checks where a flood notice cuts a long line: after 40
+// user-perceived characters, never inside one.
+func TestQuote(t *testing.T) {
+	a39 := strings.Repeat("a", 39)
+	tests := []struct{ name, in, want string }{
+		{"a short line is quoted whole", "hello", `"hello"`},
+		{"an empty line is quoted empty", "", `""`},
+		{"forty ASCII characters are quoted whole", strings.Repeat("a", 40), `"` + strings.Repeat("a", 40) + `"`},
+		{"forty-one ASCII characters are cut to forty", strings.Repeat("a", 41), `"` + strings.Repeat("a", 40) + `…"`},
+		{"CJK is cut after forty characters", strings.Repeat("茶", 50), `"` + strings.Repeat("茶", 40) + `…"`},
+		{"a ZWJ family as the fortieth character is kept whole",
+			a39 + "\U0001F468\u200D\U0001F469\u200D\U0001F467" + "xyz",
+			`"` + a39 + "\U0001F468\u200D\U0001F469\u200D\U0001F467" + `…"`},
+		{"a ZWJ family after the fortieth character is left out whole",
+			a39 + "b" + "\U0001F468\u200D\U0001F469\u200D\U0001F467",
+			`"` + a39 + `b…"`},
+		{"a flag as the fortieth character keeps both regional indicators",
+			a39 + "\U0001F1EB\U0001F1F7" + "x",
+			`"` + a39 + "\U0001F1EB\U0001F1F7" + `…"`},
+		{"a line of flags is cut between flags",
+			strings.Repeat("\U0001F1EB\U0001F1F7", 41),
+			`"` + strings.Repeat("\U0001F1EB\U0001F1F7", 40) + `…"`},
+		{"a skin tone stays with its emoji",
+			a39 + "\U0001F44D\U0001F3FD" + "x",
+			`"` + a39 + "\U0001F44D\U0001F3FD" + `…"`},
+		{"a letter keeps its combining marks",
+			a39 + "q\u0301\u0323" + "x",
+			`"` + a39 + "q\u0301\u0323" + `…"`},
+		{"a keycap sequence is kept whole",
+			a39 + "1\uFE0F\u20E3" + "x",
+			`"` + a39 + "1\uFE0F\u20E3" + `…"`},
+		{"a flag tag sequence is kept whole",
+			a39 + "\U0001F3F4\U000E0067\U000E0062\U000E0073\U000E0063\U000E0074\U000E007F" + "x",
+			`"` + a39 + "\U0001F3F4\U000E0067\U000E0062\U000E0073\U000E0063\U000E0074\U000E007F" + `…"`},
+		{"a Hangul syllable from jamo is one character",
+			a39 + "\u1100\u1161\u11A8" + "x",
+			`"` + a39 + "\u1100\u1161\u11A8" + `…"`},
+		{"forty clusters with marks are not cut at all",
+			strings.Repeat("q\u0301", 40),
+			`"` + strings.Repeat("q\u0301", 40) + `"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := quote(tt.in); got != tt.want {
+				t.Errorf("quote(%+q)\n got %+q\nwant %+q", tt.in, got, tt.want)
+			}
+		})
+	}
+}

@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/text/encoding/simplifiedchinese"
 	"golang.org/x/text/transform"
+	"golang.org/x/text/unicode/norm"
 )
 
 // Charset is the byte encoding a session uses both ways on the wire.
@@ -53,6 +54,8 @@ func ParseCharset(name string) (Charset, error) {
 type Codec struct {
 	gbkDec transform.Transformer
 	gbkEnc transform.Transformer
+	nfc    []byte    // scratch for text that must be composed before encoding
+	iter   norm.Iter // composes into nfc; kept because one allocates its buffer
 }
 
 // NewCodec returns a ready Codec.
@@ -82,9 +85,20 @@ func (k *Codec) Decode(dst []byte, c Charset, src []byte) []byte {
 }
 
 // Encode appends UTF-8 text src to dst in charset c. A character that c
-// cannot hold (an emoji for a GBK user) becomes '?'.
+// cannot hold (an emoji for a GBK user) becomes '?'. For GBK, src is put in
+// NFC first, so that a decomposed e + U+0301, which GBK cannot hold, goes
+// out as the é it can. Sanitize already gives NFC text, so this is a scan
+// that finds nothing to do, except for text that did not come through it
+// (the client's own typing, concatenations starting with a mark).
 func (k *Codec) Encode(dst []byte, c Charset, src []byte) []byte {
 	if c == GBK {
+		if norm.NFC.QuickSpan(src) < len(src) {
+			k.nfc = k.nfc[:0]
+			for k.iter.Init(norm.NFC, src); !k.iter.Done(); {
+				k.nfc = append(k.nfc, k.iter.Next()...)
+			}
+			src = k.nfc
+		}
 		return k.transform(k.gbkEnc, dst, src, len(src)+8)
 	}
 	return append(dst, src...)

@@ -50,6 +50,13 @@ func TestCodecReplacements(t *testing.T) {
 		{"a truncated GBK character becomes U+FFFD", func() []byte { return k.Decode(nil, GBK, []byte("a\xc4")) }, "a\uFFFD"},
 		{"Encode appends to what dst holds", func() []byte { return k.Encode([]byte("> "), GBK, []byte("茶")) }, "> " + gbkTea},
 		{"a long line grows the destination", func() []byte { return k.Encode(nil, GBK, []byte(repeat("茶😀", 500))) }, repeat(gbkTea+"?", 500)},
+		// GBK has these precomposed letters (pinyin), so decomposed input
+		// is composed before encoding rather than sent as "e?".
+		{"e with a combining acute reaches GBK as é", func() []byte { return k.Encode(nil, GBK, []byte("caf\u0065\u0301")) }, "caf\xa8\xa6"},
+		{"u with a combining diaeresis reaches GBK as ü", func() []byte { return k.Encode(nil, GBK, []byte("lu\u0308")) }, "l\xa8\xb9"},
+		{"a with a combining caron reaches GBK as ǎ", func() []byte { return k.Encode(nil, GBK, []byte("ma\u030C")) }, "m\xa8\xa3"},
+		{"a mark GBK cannot compose still becomes ?", func() []byte { return k.Encode(nil, GBK, []byte("q\u0301")) }, "q?"},
+		{"UTF-8 output is passed through as it is", func() []byte { return k.Encode(nil, UTF8, []byte("e\u0301")) }, "e\u0301"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -121,4 +128,24 @@ func repeat(s string, n int) string {
 		panic("repeat broke UTF-8")
 	}
 	return string(out)
+}
+
+// TestEncodeAllocations pins the GBK encoder at zero allocations for text
+// that is already NFC, the common case, and for decomposed text once the
+// Codec's scratch has grown.
+func TestEncodeAllocations(t *testing.T) {
+	k := NewCodec()
+	for _, tc := range []struct{ name, in string }{
+		{"ASCII allocates nothing", "hello everyone, this is the tea party chat"},
+		{"composed Chinese and accents allocate nothing", "你好 caf\u00e9 l\u00fc ☕"},
+		{"decomposed accents allocate nothing once warm", "caf\u0065\u0301 lu\u0308"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src, dst := []byte(tc.in), make([]byte, 0, 256)
+			k.Encode(dst, GBK, src) // warm the scratch
+			if n := testing.AllocsPerRun(100, func() { dst = k.Encode(dst[:0], GBK, src) }); n != 0 {
+				t.Errorf("%.0f allocations", n)
+			}
+		})
+	}
 }

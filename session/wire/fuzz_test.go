@@ -6,6 +6,9 @@ import (
 	"testing"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/rivo/uniseg"
+	"golang.org/x/text/unicode/norm"
 )
 
 // Seed corpora live in testdata/fuzz/<FuzzName>/; `go test` runs them as
@@ -51,10 +54,13 @@ func FuzzFramer(f *testing.F) {
 }
 
 // FuzzDecodeSanitize checks that whatever bytes arrive, in either charset,
-// what reaches other users is valid UTF-8 with no control characters, escape
-// introducers or bidi overrides, trimmed, and stable under a second pass.
+// what reaches other users is valid UTF-8 in NFC with no control
+// characters, escape introducers, bidi overrides or line separators, has
+// something visible at each end (or is empty), and is stable under a
+// second pass.
 func FuzzDecodeSanitize(f *testing.F) {
-	for _, s := range []string{"hello", "\x1b[31mred\x1b[0m", gbkMixed, "a\u202eb", "\x1b]0;t\x07x", "\xff\xfe\x00", "  \t你好\u3000"} {
+	for _, s := range []string{"hello", "\x1b[31mred\x1b[0m", gbkMixed, "a\u202eb", "\x1b]0;t\x07x", "\xff\xfe\x00", "  \t你好\u3000",
+		"a\u2028b\u2029", "\u2800", "\u3164\u200b", "\ufeffhi", "e\u0301", "\u2764\ufe0f", "\U0001F468\u200d\U0001F469", " \u0301"} {
 		f.Add([]byte(s), false)
 		f.Add([]byte(s), true)
 	}
@@ -76,8 +82,20 @@ func FuzzDecodeSanitize(f *testing.F) {
 			t.Fatalf("Sanitize gave invalid UTF-8 %q", out)
 		}
 		for _, r := range string(out) {
-			if r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f) || isBidiControl(r) {
+			if r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f) || isBidiControl(r) || r == lineSep || r == paraSep {
 				t.Fatalf("Sanitize left %U in %q", r, out)
+			}
+		}
+		if !norm.NFC.IsNormal(out) {
+			t.Fatalf("Sanitize gave %+q, not NFC", out)
+		}
+		if len(out) > 0 {
+			first, _, _, _ := uniseg.FirstGraphemeCluster(out, -1)
+			if isBlankCluster(first) {
+				t.Fatalf("Sanitize left a blank cluster %+q at the start of %+q", first, out)
+			}
+			if isBlankCluster(lastCluster(out)) {
+				t.Fatalf("Sanitize left a blank cluster %+q at the end of %+q", lastCluster(out), out)
 			}
 		}
 		if r, _ := utf8.DecodeRune(out); len(out) > 0 && unicode.IsSpace(r) {
@@ -94,4 +112,13 @@ func FuzzDecodeSanitize(f *testing.F) {
 			t.Fatalf("GBK encoding of %q is not GBK: %q", out, enc)
 		}
 	})
+}
+
+// lastCluster returns the last grapheme cluster of b.
+func lastCluster(b []byte) []byte {
+	var c []byte
+	for state := -1; len(b) > 0; {
+		c, b, _, state = uniseg.FirstGraphemeCluster(b, state)
+	}
+	return c
 }
