@@ -93,7 +93,7 @@ func openBolt(path string, o options) (db *bolt.DB, err error) {
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		if r := recover(); r != nil {
-			db, err = nil, fmt.Errorf("%w: %v", ErrCorrupt, r)
+			db, err = nil, fmt.Errorf("%w: damaged or truncated (%v)", ErrCorrupt, r)
 		}
 	}()
 	db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: o.lockTimeout})
@@ -102,11 +102,11 @@ func openBolt(path string, o options) (db *bolt.DB, err error) {
 		return nil, fmt.Errorf("%w (waited %v)", ErrLocked, o.lockTimeout)
 	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrVersionMismatch),
 		errors.Is(err, berrors.ErrChecksum):
-		return nil, fmt.Errorf("%w: not a bbolt database (%v)", ErrCorrupt, err)
+		return nil, fmt.Errorf("%w: not a bbolt database, or both its meta pages are damaged (%v)", ErrCorrupt, err)
 	case err != nil:
 		var pe *os.PathError
-		if errors.As(err, &pe) {
-			return nil, err
+		if errors.As(err, &pe) { // "open: is a directory": the path is said once, by OpenBolt
+			return nil, fmt.Errorf("%s: %w", pe.Op, pe.Err)
 		}
 		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
 	}
