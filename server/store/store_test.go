@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -558,4 +559,35 @@ func TestConcurrent(t *testing.T) {
 			})
 		})
 	}
+}
+
+func TestOpen(t *testing.T) {
+	t.Run("an empty path is a memory store that writes no file", func(t *testing.T) {
+		dir := t.TempDir()
+		t.Chdir(dir)
+		s, err := Open("")
+		must(t, err)
+		if _, ok := s.(*Memory); !ok {
+			t.Fatalf("Open(\"\") is a %T", s)
+		}
+		must(t, s.Register("a", "a", "H"))
+		must(t, s.Close())
+		if ents, _ := os.ReadDir(dir); len(ents) != 0 {
+			t.Fatalf("wrote %v", ents)
+		}
+	})
+	t.Run("a path is a bbolt file, created with owner-only permissions", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "teahouse.db")
+		s, err := Open(path)
+		must(t, err)
+		if _, ok := s.(*Bolt); !ok {
+			t.Fatalf("Open(path) is a %T", s)
+		}
+		must(t, s.Close())
+		fi, err := os.Stat(path)
+		must(t, err)
+		if fi.Mode().Perm() != 0o600 {
+			t.Fatalf("mode %v", fi.Mode())
+		}
+	})
 }
