@@ -30,7 +30,8 @@ type Params struct {
 // settings from m=19 MiB t=2 p=1 up to m=46 MiB t=1 p=1; RFC 9106 (section 4)
 // recommends t=3 p=4 at 64 MiB when memory is short. On the 2-core development
 // machine (BenchmarkHash) one hash took 56 ms at m=64 MiB t=1 p=2, 75 ms at
-// t=1 p=1, 34 ms at OWASP's m=19 MiB t=2 p=1, and 163 ms at t=2 p=2: the
+// t=1 p=1, 34 ms at OWASP's m=19 MiB t=2 p=1, and 163 ms at t=2 p=2 (the
+// chosen set took 70-130 ms while other builds loaded both cores): the
 // chosen set is the most memory-hard that stays near 50 ms, so a login costs
 // a worker about 56 ms and holds 64 MiB for that long. Callers must bound how
 // many hashes run at once (each holds Memory KiB): logins are throttled
