@@ -489,6 +489,24 @@ func trim(rb *bolt.Bucket, keep uint64) error {
 	return nil
 }
 
+func (s *Bolt) DropHistory(rooms ...string) error {
+	if len(rooms) == 0 {
+		return nil
+	}
+	return s.update(func(tx *bolt.Tx) error {
+		h := tx.Bucket(bucketHistory)
+		for _, room := range rooms {
+			if room == "" {
+				continue
+			}
+			if err := h.DeleteBucket([]byte(room)); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 func (s *Bolt) History(room string) (out []HistoryLine, err error) {
 	err = s.view(func(tx *bolt.Tx) error {
 		if room == "" {

@@ -248,6 +248,17 @@ func (m *Memory) AppendHistory(batch map[string][]HistoryLine) error {
 	return nil
 }
 
+func (m *Memory) DropHistory(rooms ...string) error {
+	if err := m.lock(); err != nil {
+		return err
+	}
+	defer m.mu.Unlock()
+	for _, room := range rooms {
+		delete(m.history, room)
+	}
+	return nil
+}
+
 func (m *Memory) History(room string) ([]HistoryLine, error) {
 	if err := m.lock(); err != nil {
 		return nil, err

@@ -55,6 +55,9 @@ type Store interface {
 	// History returns a room's stored lines, oldest first (none for a room
 	// never written).
 	History(room string) ([]HistoryLine, error)
+	// DropHistory forgets the rooms' history: they have emptied and are
+	// gone. Rooms without history are ignored.
+	DropHistory(rooms ...string) error
 	// AllHistory returns every room's lines, for loading at startup.
 	AllHistory() (map[string][]HistoryLine, error)
 

@@ -412,6 +412,20 @@ func TestHistory(t *testing.T) {
 				t.Fatalf("AllHistory %v, want an empty map", all)
 			}
 		}},
+		{name: "a dropped room has no history, and others keep theirs", run: func(t *testing.T, s Store, _ *clock) {
+			must(t, s.AppendHistory(map[string][]HistoryLine{"#tea": lines(0, 3), "#cake": lines(0, 2)}))
+			must(t, s.DropHistory("#tea", "#never"))
+			h, err := s.History("#tea")
+			must(t, err)
+			wantLines(t, h, nil)
+			h, err = s.History("#cake")
+			must(t, err)
+			wantLines(t, h, lines(0, 2))
+			must(t, s.AppendHistory(map[string][]HistoryLine{"#tea": lines(5, 6)}))
+			h, err = s.History("#tea")
+			must(t, err)
+			wantLines(t, h, lines(5, 6))
+		}},
 		{name: "a room keeps only its newest lines across batches", opts: []Option{WithHistoryMax(4)}, run: func(t *testing.T, s Store, _ *clock) {
 			for i := 0; i < 10; i += 3 {
 				must(t, s.AppendHistory(map[string][]HistoryLine{"#tea": lines(i, i+3)}))
