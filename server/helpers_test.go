@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"teahouse/server/store"
 	"teahouse/session/sessiontest"
 )
 
@@ -38,8 +39,13 @@ func testOptions() Options {
 	o.Addr = "127.0.0.1:0"
 	o.LogLevel = "debug"
 	o.MetricsAddr = "127.0.0.1:0"
+	o.Data = ""     // memory: tests that restart give a file of their own
+	o.kdf = testKDF // the real cost is measured in server/store
 	return o
 }
+
+// testKDF is a password hash cheap enough for many logins under -race.
+var testKDF = store.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
 
 // startServer runs a server with testOptions changed by edit, and stops it
 // when the test ends.

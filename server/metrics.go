@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -28,6 +29,20 @@ type counters struct {
 	bytesIn    atomic.Uint64
 	bytesOut   atomic.Uint64 // bytes handed to gnet for sending
 	closes     [maxReasons]atomic.Uint64
+
+	auditMu sync.Mutex
+	audits  map[string]uint64 // operator actions and failed logins, by action
+}
+
+// audited counts one audit event. They are rare (people type them), so a
+// lock is fine here.
+func (m *counters) audited(action string) {
+	m.auditMu.Lock()
+	if m.audits == nil {
+		m.audits = make(map[string]uint64)
+	}
+	m.audits[action]++
+	m.auditMu.Unlock()
 }
 
 func (m *counters) closed(r session.CloseReason) {
@@ -44,6 +59,7 @@ type collector struct {
 
 	connsOpen, connsTotal, logins, online, linesIn, deliveries *prometheus.Desc
 	bytesIn, bytesOut, drops, rooms, closes                    *prometheus.Desc
+	audits, authFailures, authThrottled, storeErrors           *prometheus.Desc
 }
 
 func newCollector(m *counters, stats *session.Stats) *collector {
@@ -51,25 +67,30 @@ func newCollector(m *counters, stats *session.Stats) *collector {
 		return prometheus.NewDesc("teahouse_"+name, help, labels, nil)
 	}
 	return &collector{
-		m:          m,
-		stats:      stats,
-		connsOpen:  d("connections_open", "TCP connections open now (logged in or not)."),
-		connsTotal: d("connections_total", "TCP connections accepted, refused ones included."),
-		logins:     d("logins_total", "Successful logins."),
-		online:     d("users_online", "Users logged in now."),
-		linesIn:    d("lines_in_total", "Input lines received from sessions."),
-		deliveries: d("deliveries_total", "Lines delivered to sessions (one per recipient)."),
-		bytesIn:    d("bytes_in_total", "Bytes read from connections."),
-		bytesOut:   d("bytes_out_total", "Bytes queued for sending to connections."),
-		drops:      d("drops_total", "Input or output dropped by a limit.", "reason"),
-		rooms:      d("rooms", "Rooms that exist now."),
-		closes:     d("closes_total", "Connections closed, by reason.", "reason"),
+		m:             m,
+		stats:         stats,
+		connsOpen:     d("connections_open", "TCP connections open now (logged in or not)."),
+		connsTotal:    d("connections_total", "TCP connections accepted, refused ones included."),
+		logins:        d("logins_total", "Successful logins."),
+		online:        d("users_online", "Users logged in now."),
+		linesIn:       d("lines_in_total", "Input lines received from sessions."),
+		deliveries:    d("deliveries_total", "Lines delivered to sessions (one per recipient)."),
+		bytesIn:       d("bytes_in_total", "Bytes read from connections."),
+		bytesOut:      d("bytes_out_total", "Bytes queued for sending to connections."),
+		drops:         d("drops_total", "Input or output dropped by a limit.", "reason"),
+		rooms:         d("rooms", "Rooms that exist now."),
+		closes:        d("closes_total", "Connections closed, by reason.", "reason"),
+		audits:        d("audit_total", "Operator actions and login events, by action.", "action"),
+		authFailures:  d("auth_failures_total", "Wrong passwords."),
+		authThrottled: d("auth_throttled_total", "Password tries refused by the guessing throttle."),
+		storeErrors:   d("store_errors_total", "Store operations that failed."),
 	}
 }
 
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{c.connsOpen, c.connsTotal, c.logins, c.online, c.linesIn,
-		c.deliveries, c.bytesIn, c.bytesOut, c.drops, c.rooms, c.closes} {
+		c.deliveries, c.bytesIn, c.bytesOut, c.drops, c.rooms, c.closes,
+		c.audits, c.authFailures, c.authThrottled, c.storeErrors} {
 		ch <- d
 	}
 }
@@ -99,6 +120,14 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	counter(c.drops, s.DropsLongLine.Load(), "long_line")
 	counter(c.drops, s.DropsSlow.Load(), "slow_reader")
 	gauge(c.rooms, s.Rooms.Load())
+	counter(c.authFailures, s.AuthFailures.Load())
+	counter(c.authThrottled, s.AuthThrottled.Load())
+	counter(c.storeErrors, s.StoreErrors.Load())
+	c.m.auditMu.Lock()
+	for action, n := range c.m.audits {
+		counter(c.audits, n, action)
+	}
+	c.m.auditMu.Unlock()
 }
 
 // metricsServer serves /metrics for -metrics-addr.

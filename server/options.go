@@ -13,6 +13,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"teahouse/server/store"
 	"teahouse/session"
 	"teahouse/session/wire"
 )
@@ -27,6 +28,7 @@ const (
 	DefaultShutdownTimeout = 5 * time.Second // notice, flush and engine stop must fit in it
 	DefaultLogLevel        = "info"
 	DefaultLogFormat       = "text"
+	DefaultData            = "teahouse.db" // in the working directory, like ergo's ircd.db
 
 	// TickInterval is how often the Table's housekeeping (idle timeouts,
 	// deferred notices) runs on the event loop.
@@ -57,12 +59,16 @@ type Options struct {
 	Idle            time.Duration
 	MOTDFile        string
 	MetricsAddr     string
+	Data            string // the store's file; "" keeps everything in memory
+	Opers           string // comma-separated nicknames that are operators once registered
 	LogLevel        string
 	LogFormat       string
 	ShutdownTimeout time.Duration
 
 	// resolved is the checked configuration, made once by config.
 	resolved *session.Config
+	// kdf is the password hash's cost; tests make it cheap.
+	kdf store.Params
 }
 
 // defaultOptions returns the options of a plain `teahouse` with no flags.
@@ -81,6 +87,8 @@ func defaultOptions() Options {
 		ShutdownTimeout: DefaultShutdownTimeout,
 		LogLevel:        DefaultLogLevel,
 		LogFormat:       DefaultLogFormat,
+		Data:            DefaultData,
+		kdf:             store.DefaultParams,
 	}
 }
 
@@ -117,6 +125,8 @@ func parseFlags(args []string, stdout io.Writer) (Options, error) {
 	fs.DurationVar(&o.Idle, "idle", o.Idle, "disconnect a session after this long without input, e.g. 30m (default 0 = off)")
 	fs.StringVar(&o.MOTDFile, "motd", o.MOTDFile, "`file` whose lines are sent after the welcome line (default none)")
 	fs.StringVar(&o.MetricsAddr, "metrics-addr", o.MetricsAddr, "serve Prometheus /metrics on this `address`, e.g. 127.0.0.1:9100 (default off)")
+	fs.StringVar(&o.Data, "data", o.Data, "`file` that keeps accounts, operators, bans, mutes and room history across restarts (\"\" = memory only, nothing kept)")
+	fs.StringVar(&o.Opers, "opers", o.Opers, "operator `nicknames`, comma-separated; one not yet registered can be registered only from this machine")
 	fs.StringVar(&o.LogLevel, "log-level", o.LogLevel, "log `level`: debug, info, warn or error")
 	fs.StringVar(&o.LogFormat, "log-format", o.LogFormat, "log `format`: text or json")
 	fs.DurationVar(&o.ShutdownTimeout, "shutdown-timeout", o.ShutdownTimeout, "on SIGINT/SIGTERM, time allowed to notify, flush and stop")
@@ -217,7 +227,23 @@ func (o *Options) validate() error {
 			return fmt.Errorf("invalid -metrics-addr %q: %v", o.MetricsAddr, err)
 		}
 	}
+	for _, n := range o.operNames() {
+		if err := session.CheckNick(n); err != nil {
+			return fmt.Errorf("-opers: %v", err)
+		}
+	}
 	return nil
+}
+
+// operNames splits -opers into nicknames.
+func (o *Options) operNames() []string {
+	var names []string
+	for _, n := range strings.Split(o.Opers, ",") {
+		if n = strings.TrimSpace(n); n != "" {
+			names = append(names, n)
+		}
+	}
+	return names
 }
 
 // parseLevel reads -log-level.
@@ -285,6 +311,7 @@ func (o *Options) sessionConfig() (session.Config, error) {
 	cfg.Burst = o.Burst
 	cfg.MaxOut = o.MaxOut
 	cfg.Idle = o.Idle
+	cfg.Opers = o.operNames()
 	if o.MOTDFile != "" {
 		if cfg.MOTD, err = readMOTD(o.MOTDFile); err != nil {
 			return cfg, err

@@ -170,6 +170,9 @@ func startBinaryCmd(t *testing.T, mk func(bin string, args []string) *exec.Cmd, 
 	t.Helper()
 	bin := serverBinary(t)
 	cmd := mk(bin, append([]string{"-addr", "127.0.0.1:0"}, args...))
+	if cmd.Dir == "" {
+		cmd.Dir = t.TempDir() // where the default -data file goes
+	}
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

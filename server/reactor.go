@@ -14,6 +14,7 @@ import (
 
 	"github.com/panjf2000/gnet/v2"
 
+	"teahouse/server/store"
 	"teahouse/session"
 )
 
@@ -47,12 +48,13 @@ type reactor struct {
 	tickPending atomic.Bool
 	flushTask   gnet.Runnable   // r.flush, made once: queued once per poll with output
 	mem         *memoryReleaser // loop
+	persist     *persist        // the Table's Store
 }
 
 // loop wraps the gnet.EventLoop interface for atomic.Pointer.
 type loop struct{ gnet.EventLoop }
 
-func newReactor(opts Options, cfg session.Config, log *slog.Logger) *reactor {
+func newReactor(opts Options, cfg session.Config, log *slog.Logger, db store.Store) *reactor {
 	r := &reactor{
 		opts:    opts,
 		log:     log,
@@ -65,7 +67,11 @@ func newReactor(opts Options, cfg session.Config, log *slog.Logger) *reactor {
 	}
 	r.flushTask = gnet.RunnableFunc(r.flush)
 	r.mem = newMemoryReleaser()
+	r.persist = newPersist(db, opts.kdf, log, r.complete)
 	cfg.DeferFlush = r.requestFlush
+	cfg.Store = r.persist
+	cfg.Audit = r.audit
+	cfg.Fault = r.fault
 	r.table = session.NewTable(cfg)
 	return r
 }
@@ -86,6 +92,33 @@ func (r *reactor) requestFlush() {
 	// No loop to queue on (the engine is stopping): we are on the loop
 	// already, so flush now.
 	r.table.Flush()
+}
+
+// complete hands fn, the result of work done off the loop (a password
+// check, a store write), to the loop as a Table entry point. After the
+// engine has stopped there is nobody left to tell, and fn is dropped.
+func (r *reactor) complete(fn func()) {
+	l := r.loop.Load()
+	if l == nil {
+		return // no session ever existed to ask for it
+	}
+	_ = l.Execute(context.Background(), gnet.RunnableFunc(func(context.Context) error {
+		r.table.Complete(fn)
+		return nil
+	}))
+}
+
+// audit logs an operator action or a failed login, and counts it. It
+// never sees a password.
+func (r *reactor) audit(e session.AuditEvent) {
+	r.m.audited(e.Action)
+	r.log.Info("audit", "action", e.Action, "actor", e.Actor, "target", e.Target, "remote", e.Remote, "detail", e.Detail)
+}
+
+// fault logs a store operation that failed; the user was told what did not
+// happen.
+func (r *reactor) fault(what string, err error) {
+	r.log.Error("store operation failed", "op", what, "err", err)
 }
 
 // flush is the queued flush task.
@@ -130,7 +163,13 @@ func (r *reactor) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 	}
 	r.m.connsTotal.Add(1)
 	ip := remoteIP(c.RemoteAddr())
-	if why := r.admit(ip); why != "" {
+	why := r.admit(ip)
+	if ta, ok := c.RemoteAddr().(*net.TCPAddr); ok && why == "" {
+		if b, banned := r.table.AddrBan(banAddr(ta.AddrPort())); banned {
+			why = session.BanNotice(b, time.Now())
+		}
+	}
+	if why != "" {
 		c.SetContext(&conn{state: connRefused})
 		r.logRefusal(c.RemoteAddr(), why)
 		return session.ReplyLine(why), gnet.Close

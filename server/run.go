@@ -10,6 +10,9 @@ import (
 	"time"
 
 	"github.com/panjf2000/gnet/v2"
+
+	"teahouse/server/store"
+	"teahouse/session"
 )
 
 // listening is what run reports once clients can connect.
@@ -34,7 +37,21 @@ func run(ctx context.Context, opts Options, log *slog.Logger, ready chan<- liste
 		return fmt.Errorf("listen: %w", err)
 	}
 	probe.Close()
-	r := newReactor(opts, cfg, log)
+	db, err := store.Open(opts.Data, store.WithHistoryMax(opts.History))
+	if err != nil {
+		return err // it names the file and what is wrong with it
+	}
+	if cfg.Saved, err = loadSaved(db); err != nil {
+		db.Close()
+		return fmt.Errorf("store %s: %w", opts.Data, err)
+	}
+	r := newReactor(opts, cfg, log, db)
+	defer func() {
+		if err := r.persist.close(); err != nil {
+			log.Error("closing the store", "data", opts.Data, "err", err)
+		}
+	}()
+	logStore(log, opts, cfg)
 	if fc := r.fileCap; fc > 0 && (opts.MaxClients == 0 || opts.MaxClients > fc) {
 		log.Warn("the open-file limit caps connections below -max-clients; more are refused (raise it with ulimit -n)",
 			"max_clients", opts.MaxClients, "open_file_cap", fc)
@@ -106,6 +123,27 @@ func run(ctx context.Context, opts Options, log *slog.Logger, ready chan<- liste
 	stopMetrics()
 	log.Info("stopped", "took", time.Since(start).Round(time.Millisecond))
 	return nil
+}
+
+// logStore says where the store is and which -opers names can still be
+// claimed: those only from this machine.
+func logStore(log *slog.Logger, opts Options, cfg session.Config) {
+	where := opts.Data
+	if where == "" {
+		where = "memory only (-data \"\"): nothing is kept across restarts"
+	}
+	log.Info("store", "data", where, "accounts", len(cfg.Saved.Accounts), "bans", len(cfg.Saved.Bans),
+		"mutes", len(cfg.Saved.Mutes), "rooms_with_history", len(cfg.Saved.History))
+	registered := make(map[string]bool, len(cfg.Saved.Accounts))
+	for _, a := range cfg.Saved.Accounts {
+		registered[a.Key] = true
+	}
+	for _, n := range cfg.Opers {
+		if !registered[session.NameKey(n)] {
+			log.Warn("operator nickname not registered yet: until it is, only a connection from this machine can register it",
+				"nick", n)
+		}
+	}
 }
 
 // shutdown tells every session, waits until every connection is closed or

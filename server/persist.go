@@ -1,0 +1,328 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"teahouse/server/store"
+	"teahouse/session"
+)
+
+// Bounds of the work the loop hands off to the store. Each password hash
+// holds DefaultParams.Memory (64 MiB) while it runs, so only kdfWorkers
+// run at once; a queue that is full is a busy server, told to the user at
+// once, never a loop that waits.
+const (
+	kdfWorkers    = 2
+	kdfQueue      = 64
+	writeQueue    = 1024
+	historyPeriod = time.Second // stored history may lose this much in a crash
+)
+
+// errBusy is the answer when the store's queues are full.
+var errBusy = errors.New("the server is busy; try again in a moment")
+
+// persist is the session.Store over server/store. The loop calls its
+// methods, which queue the work and return at once; results come back on
+// the loop through complete (Table.Complete). Writes run on one goroutine,
+// in the order they were asked for, and every write is on disk before its
+// done runs. Room history is batched once a second.
+type persist struct {
+	db       store.Store
+	params   store.Params
+	log      *slog.Logger
+	complete func(func()) // runs fn on the loop as a Table entry point
+
+	kdf    chan func()
+	writes chan func()
+	kdfWG  sync.WaitGroup // the hashing workers
+	wg     sync.WaitGroup // the writer and the history batcher
+
+	histMu  sync.Mutex
+	pending map[string][]store.HistoryLine // room key → lines not yet stored
+	drops   []string                       // rooms gone since the last batch
+	stop    chan struct{}
+	once    sync.Once
+}
+
+// newPersist starts the workers over db.
+func newPersist(db store.Store, params store.Params, log *slog.Logger, complete func(func())) *persist {
+	p := &persist{
+		db: db, params: params, log: log, complete: complete,
+		kdf:     make(chan func(), kdfQueue),
+		writes:  make(chan func(), writeQueue),
+		pending: make(map[string][]store.HistoryLine),
+		stop:    make(chan struct{}),
+	}
+	for range kdfWorkers {
+		p.kdfWG.Go(func() {
+			for job := range p.kdf {
+				job()
+			}
+		})
+	}
+	p.wg.Go(func() {
+		for job := range p.writes {
+			job()
+		}
+	})
+	p.wg.Go(p.historyLoop)
+	return p
+}
+
+// close stores the last history batch, finishes the queued work and
+// closes the database. Results that arrive after the loop has stopped are
+// dropped: nobody is left to tell.
+func (p *persist) close() error {
+	p.once.Do(func() {
+		close(p.kdf) // hashes under way finish and queue their writes…
+		p.kdfWG.Wait()
+		close(p.stop) // …before the batcher stores the last history and closes writes
+		p.wg.Wait()
+	})
+	return p.db.Close()
+}
+
+// submit queues job on q, or reports errBusy through fail.
+func (p *persist) submit(q chan func(), job func(), fail func(error)) {
+	select {
+	case q <- job:
+	default:
+		p.complete(func() { fail(errBusy) })
+	}
+}
+
+// write runs op on the writer goroutine and hands its error to done on the
+// loop.
+func (p *persist) write(op func() error, done func(error)) {
+	p.submit(p.writes, func() {
+		err := op()
+		p.complete(func() { done(err) })
+	}, done)
+}
+
+// Register hashes the password (off the loop, bounded) and then stores
+// the account.
+func (p *persist) Register(a session.Account, password string, done func(error)) {
+	p.submit(p.kdf, func() {
+		hash, err := p.params.Hash(password)
+		if err != nil {
+			p.complete(func() { done(err) })
+			return
+		}
+		p.write(func() error {
+			err := p.db.Register(a.Key, a.Display, hash)
+			if errors.Is(err, store.ErrExists) {
+				return fmt.Errorf("%s is registered already", a.Display)
+			}
+			return err
+		}, done)
+	}, done)
+}
+
+// Verify reads the account and compares the password with its hash in
+// constant time. An unknown account is a wrong password.
+func (p *persist) Verify(key, password string, done func(bool, error)) {
+	p.submit(p.kdf, func() {
+		ok, err := p.verify(key, password)
+		p.complete(func() { done(ok, err) })
+	}, func(err error) { done(false, err) })
+}
+
+func (p *persist) verify(key, password string) (bool, error) {
+	a, err := p.db.Account(key)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return store.Verify(password, a.Hash)
+}
+
+// SetPassword hashes the new password and stores it.
+func (p *persist) SetPassword(key, password string, done func(error)) {
+	p.submit(p.kdf, func() {
+		hash, err := p.params.Hash(password)
+		if err != nil {
+			p.complete(func() { done(err) })
+			return
+		}
+		p.write(func() error { return p.db.SetPassword(key, hash) }, done)
+	}, done)
+}
+
+func (p *persist) Unregister(key string, done func(error)) {
+	p.write(func() error { return p.db.Unregister(key) }, done)
+}
+
+func (p *persist) SetOperator(key string, op bool, done func(error)) {
+	p.write(func() error { return p.db.SetOperator(key, op) }, done)
+}
+
+func (p *persist) AddBan(b session.Ban, done func(error)) {
+	sb := storeBan(b)
+	p.write(func() error { return p.db.AddBan(sb) }, done)
+}
+
+func (p *persist) RemoveBan(b session.Ban, done func(error)) {
+	sb := storeBan(b)
+	p.write(func() error {
+		err := p.db.RemoveBan(sb.Kind, sb.Target)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil // it expired meanwhile: lifted all the same
+		}
+		return err
+	}, done)
+}
+
+func (p *persist) AddMute(m session.Mute, done func(error)) {
+	sm := store.Mute{Target: m.Key, SetBy: m.SetBy, Created: m.Set, Expires: m.Until}
+	p.write(func() error { return p.db.AddMute(sm) }, done)
+}
+
+func (p *persist) RemoveMute(key string, done func(error)) {
+	p.write(func() error {
+		err := p.db.RemoveMute(key)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		return err
+	}, done)
+}
+
+// SaveHistory keeps m for the next batch.
+func (p *persist) SaveHistory(room string, m session.Message) {
+	l := store.HistoryLine{Kind: uint8(m.Kind), FromNick: m.From, FromID: m.FromID.String(), Text: m.Text, Time: m.Time}
+	p.histMu.Lock()
+	p.pending[room] = append(p.pending[room], l)
+	p.histMu.Unlock()
+}
+
+// DropHistory forgets room's lines, stored and pending, in order with the
+// batches around it.
+func (p *persist) DropHistory(room string) {
+	p.histMu.Lock()
+	delete(p.pending, room)
+	p.drops = append(p.drops, room)
+	p.histMu.Unlock()
+}
+
+// historyLoop stores the pending history once a period, and once more on
+// close.
+func (p *persist) historyLoop() {
+	t := time.NewTicker(historyPeriod)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+			p.flushHistory()
+		case <-p.stop:
+			p.flushHistory()
+			close(p.writes) // no write can be queued after the loop stopped
+			return
+		}
+	}
+}
+
+// flushHistory stores one batch.
+func (p *persist) flushHistory() {
+	p.histMu.Lock()
+	batch, drops := p.pending, p.drops
+	if len(batch) == 0 && len(drops) == 0 {
+		p.histMu.Unlock()
+		return
+	}
+	p.pending, p.drops = make(map[string][]store.HistoryLine), nil
+	p.histMu.Unlock()
+	if err := p.db.DropHistory(drops...); err != nil {
+		p.log.Error("cannot forget room history", "err", err, "rooms", len(drops))
+	}
+	if err := p.db.AppendHistory(batch); err != nil {
+		p.log.Error("cannot store room history", "err", err, "rooms", len(batch))
+	}
+}
+
+// storeBan converts a session ban for the store.
+func storeBan(b session.Ban) store.Ban {
+	sb := store.Ban{Reason: b.Reason, SetBy: b.SetBy, Created: b.Set, Expires: b.Until}
+	switch {
+	case b.Nick != "":
+		sb.Kind, sb.Target = store.BanNick, b.Nick
+	case b.Prefix.IsSingleIP():
+		sb.Kind, sb.Target = store.BanAddr, b.Prefix.Addr().String()
+	default:
+		sb.Kind, sb.Target = store.BanCIDR, b.Prefix.String()
+	}
+	return sb
+}
+
+// loadSaved reads what the store holds for the Table's start.
+func loadSaved(db store.Store) (session.Saved, error) {
+	var s session.Saved
+	accounts, err := db.Accounts()
+	if err != nil {
+		return s, err
+	}
+	for _, a := range accounts {
+		s.Accounts = append(s.Accounts, session.Account{Key: a.Key, Display: a.Display, Operator: a.Operator})
+	}
+	bans, err := db.Bans()
+	if err != nil {
+		return s, err
+	}
+	for _, b := range bans {
+		sb := session.Ban{Reason: b.Reason, SetBy: b.SetBy, Set: b.Created, Until: b.Expires}
+		if b.Kind == store.BanNick {
+			sb.Nick = b.Target
+		} else {
+			sb.Prefix = b.Prefix()
+		}
+		s.Bans = append(s.Bans, sb)
+	}
+	mutes, err := db.Mutes()
+	if err != nil {
+		return s, err
+	}
+	for _, m := range mutes {
+		s.Mutes = append(s.Mutes, session.Mute{Key: m.Target, SetBy: m.SetBy, Set: m.Created, Until: m.Expires})
+	}
+	hist, err := db.AllHistory()
+	if err != nil {
+		return s, err
+	}
+	s.History = make(map[string][]session.Message, len(hist))
+	for room, lines := range hist {
+		for _, l := range lines {
+			s.History[room] = append(s.History[room], session.Message{
+				Kind: session.Kind(l.Kind), From: l.FromNick, FromID: parseUserID(l.FromID),
+				Room: room, Text: l.Text, Time: l.Time,
+			})
+		}
+	}
+	return s, nil
+}
+
+// parseUserID reads UserID.String's form back: "42" or "node/42". An
+// unreadable one names nobody, which hides nothing.
+func parseUserID(s string) session.UserID {
+	node, seq := "", s
+	if i := strings.LastIndexByte(s, '/'); i >= 0 {
+		node, seq = s[:i], s[i+1:]
+	}
+	n, err := strconv.ParseUint(seq, 10, 64)
+	if err != nil {
+		return session.UserID{}
+	}
+	return session.UserID{Node: node, Seq: n}
+}
+
+// banAddr is the address a ban at connect is judged on: the peer's own,
+// unmapped, without the /64 the per-IP cap groups IPv6 by.
+func banAddr(a netip.AddrPort) netip.Addr { return a.Addr().Unmap().WithZone("") }
