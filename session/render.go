@@ -26,46 +26,48 @@ func (r *renderer) appendLine(dst []byte, m *Message, k renderKey) []byte {
 	return append(dst, crlf...)
 }
 
-// maxRenderings bounds the distinct renderings one broadcast keeps: every
-// combination of charset and timestamps today. A key beyond it is
-// rendered per recipient, which is correct, only slower.
-const maxRenderings = 2 * wire.NumCharsets
+// numRenderings is how many distinct renderings one broadcast can need:
+// one per render key.
+const numRenderings = 2 * wire.NumCharsets
+
+// index numbers a render key for the broadcast cache: a new field of
+// renderKey (a dialect) multiplies it.
+func (k renderKey) index() int {
+	i := int(k.charset) * 2
+	if k.timestamps {
+		i++
+	}
+	return i
+}
 
 // broadcastCache renders one broadcast message at most once per render key,
 // however many recipients it has: a broadcast to 1,000 sessions encodes at
 // most four times.
 type broadcastCache struct {
 	msg   *Message
-	n     int
-	keys  [maxRenderings]renderKey
-	lines [maxRenderings][]byte
+	lines [numRenderings][]byte
 	store []byte // backing array for lines, reused between broadcasts
 }
 
 // reset starts a new broadcast of m.
 func (b *broadcastCache) reset(m *Message) {
 	b.msg = m
-	clear(b.lines[:b.n])
-	b.n = 0
+	b.lines = [numRenderings][]byte{}
 	b.store = b.store[:0]
 }
 
 // line returns the message rendered for k.
 func (b *broadcastCache) line(r *renderer, k renderKey) []byte {
-	for i := 0; i < b.n; i++ {
-		if b.keys[i] == k {
-			return b.lines[i]
-		}
+	i := k.index()
+	if l := b.lines[i]; l != nil {
+		return l
 	}
 	start := len(b.store)
 	b.store = r.appendLine(b.store, b.msg, k)
 	// Earlier lines may point into the old backing array if appendLine
 	// grew it; they stay valid because nothing writes there again.
 	l := b.store[start:len(b.store):len(b.store)]
-	if b.n < maxRenderings {
-		b.keys[b.n], b.lines[b.n] = k, l
-		b.n++
-	}
+	b.lines[i] = l
 	return l
 }
 

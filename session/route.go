@@ -38,7 +38,7 @@ func (t *Table) broadcast(to []*Session, m *Message) {
 	t.cache.reset(m)
 	n := 0
 	for _, s := range to {
-		if (s.id == m.FromID && !s.settings.Echo) || s.hides(m) {
+		if (s.id == m.FromID && !s.settings.Echo) || ((s.settings.HideTalk || len(s.ignoring) > 0) && s.hides(m)) {
 			continue
 		}
 		s.send(t.cache.line(&t.render, s.settings.render()))
