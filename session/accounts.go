@@ -391,11 +391,11 @@ func (g guesses) expire(now time.Time) {
 func accountCommands() []*Command {
 	return []*Command{
 		{Name: "register", Usage: "[PASSWORD]", Help: "registers your nickname: logging in with it then asks for the password",
-			Requires: LoggedIn, Run: cmdRegister},
+			Requires: LoggedIn, Secret: true, Run: cmdRegister},
 		{Name: "passwd", Usage: "[CURRENT NEW]", Help: "changes your registered nickname's password",
-			Requires: LoggedIn, Run: cmdPasswd},
+			Requires: LoggedIn, Secret: true, Run: cmdPasswd},
 		{Name: "unregister", Usage: "[PASSWORD]", Help: "drops your nickname's registration",
-			Requires: LoggedIn, Run: cmdUnregister},
+			Requires: LoggedIn, Secret: true, Run: cmdUnregister},
 	}
 }
 

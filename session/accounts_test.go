@@ -184,6 +184,27 @@ func TestLoginWithPassword(t *testing.T) {
 			}
 		}
 	})
+	t.Run("a one-line password is never quoted in a flood notice", func(t *testing.T) {
+		h, fs, _ := storeHarness(t, saved)
+		fs.passwords["alice"] = "secret12"
+		bob := h.logins("bob")[0]
+		for range DefaultBurst {
+			bob.send("spam")
+		}
+		bob.send("/register hunter2hunter2")
+		bob.send("/passwd hunter2hunter2 other")
+		h.clock.advance(time.Second)
+		bob.send("ok")
+		fs.settle()
+		for _, l := range bob.got() {
+			if strings.Contains(l, "hunter2") {
+				t.Fatalf("bob got %q", l)
+			}
+			if strings.Contains(l, "flood") && !strings.HasSuffix(l, `to "/passwd …"`) {
+				t.Errorf("notice %q", l)
+			}
+		}
+	})
 	t.Run("another user cannot rename to a registered nickname", func(t *testing.T) {
 		h, _, _ := storeHarness(t, saved)
 		bob := h.logins("bob")[0]

@@ -37,7 +37,10 @@ type Command struct {
 	Requires Requirement
 	MinArgs  int  // words the arguments must have at least
 	Hidden   bool // not listed by /help (plain chat, unknown)
-	Run      func(s *Session, args string) error
+	// Secret says the arguments may hold a password: a flood notice
+	// never quotes them.
+	Secret bool
+	Run    func(s *Session, args string) error
 }
 
 // usage returns "/name ARGS".

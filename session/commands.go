@@ -19,7 +19,7 @@ func builtinCommands() (*Registry, builtins) {
 		chat: &Command{Name: "chat", Requires: LoggedIn, Hidden: true, Run: cmdSay},
 		login: &Command{Name: "login", Bare: []string{"login"}, BareArgs: true, Usage: "NAME [PASSWORD]",
 			Help:     "logs in with a nickname (typing just the name works too); a registered one needs its password",
-			Requires: LoggedOut, MinArgs: 1, Run: cmdLogin},
+			Requires: LoggedOut, MinArgs: 1, Secret: true, Run: cmdLogin},
 		unknown: &Command{Name: "unknown", Hidden: true, Run: cmdUnknown},
 		name: &Command{Name: "nickname", Requires: LoggedOut, Hidden: true,
 			Run: func(s *Session, line string) error { return s.t.login(s, line, "") }},

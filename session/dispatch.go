@@ -16,6 +16,16 @@ type request struct {
 	line string // the line as typed (sanitized), for flood notices
 }
 
+// quotable is the request's line as a notice may repeat it: a command
+// whose arguments may hold a password shows only its first word.
+func (r request) quotable() string {
+	if !r.cmd.Secret || r.args == "" {
+		return r.line
+	}
+	word, _ := cutWord(r.line)
+	return word + " …"
+}
+
 // builtins are the commands the parser itself produces, not found by name.
 type builtins struct {
 	chat    *Command // a line without a command: said to the room

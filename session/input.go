@@ -96,7 +96,7 @@ func (s *Session) admit(req request) bool {
 		s.endFlood()
 		return true
 	}
-	s.flood.add(req.line)
+	s.flood.add(req.quotable())
 	s.t.stats.DropsFlood.Add(1)
 	return false
 }
