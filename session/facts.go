@@ -1,7 +1,5 @@
 package session
 
-import "strings"
-
 // Protocol facts for clients, so that a client asks the core instead of
 // copying its rules.
 
@@ -9,17 +7,27 @@ import "strings"
 // room names (NFKC_Casefold): two names with one key are the same name.
 func NameKey(name string) string { return newFolder().key(name) }
 
+// Parsed is how the server reads one input line: the name of the command
+// it runs and that command's arguments. Plain chat is "chat", a line typed
+// before login is "nickname" (the whole line), a "@nick text" is "msg", an
+// unknown slash command is "unknown" (its arguments are the name typed).
+type Parsed struct {
+	Command string
+	Args    string
+}
+
+// ParseLine reads line (already decoded and cleaned) as the server would,
+// for a user who is logged in or not, with the built-in commands.
+func ParseLine(line string, loggedIn bool) Parsed {
+	reg, b := builtinCommands()
+	s := &Session{t: &Table{cmds: reg, builtin: b}}
+	if loggedIn {
+		s.state = stateChat
+	}
+	req := s.parse(line)
+	return Parsed{Command: req.cmd.Name, Args: req.args}
+}
+
 // IsQuit reports whether line, typed by a user, ends the session: /quit or
 // one of its aliases, or the bare word logout alone.
-func IsQuit(line string) bool {
-	reg, b := builtinCommands()
-	switch prefix, rest := cutPrefix(line); prefix {
-	case '/':
-		name, _ := cutWord(rest)
-		return reg.Lookup(name) == b.quit
-	case 0:
-		word, args := cutWord(line)
-		return args == "" && reg.bare[strings.ToLower(word)] == b.quit
-	}
-	return false
-}
+func IsQuit(line string) bool { return ParseLine(line, true).Command == "quit" }
