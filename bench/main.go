@@ -18,6 +18,8 @@
 // lines/s), crowd (10,000 clients, 100 senders at 1 line/s), quiet (10
 // clients, one line a second: latency when nothing is busy), idle (memory
 // per logged-in connection) and churn (connect-login-say-quit cycles).
+// Opt-in with -scenarios logins: password logins of registered nicknames
+// per second, and chat latency during a burst of them (logins.go).
 //
 // Lanes: every scenario runs against each lane in turn, rotating which
 // goes first, so lanes compared saw the same machine minutes apart. A lane
