@@ -18,6 +18,8 @@
 // lines/s), crowd (10,000 clients, 100 senders at 1 line/s), quiet (10
 // clients, one line a second: latency when nothing is busy), idle (memory
 // per logged-in connection) and churn (connect-login-say-quit cycles).
+// Opt-in with -scenarios logins: password logins of registered nicknames
+// per second, and chat latency during a burst of them (logins.go).
 //
 // Lanes: every scenario runs against each lane in turn, rotating which
 // goes first, so lanes compared saw the same machine minutes apart. A lane
@@ -59,6 +61,10 @@ import (
 // scenarioNames are the scenarios in suite order.
 var scenarioNames = []string{"fanout", "chat", "crowd", "quiet", "idle", "churn"}
 
+// optionalScenarios run only when -scenarios names them: logins needs
+// accounts, which the reference server does not have.
+var optionalScenarios = []string{"logins"}
+
 // config is everything the flags set.
 type config struct {
 	addr      string
@@ -97,6 +103,7 @@ type config struct {
 	quiet  trafficConfig
 	idle   int
 	churn  churnConfig
+	logins loginsConfig
 }
 
 func main() {
@@ -130,7 +137,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.vs, "vs", "", "also run every scenario against this reference server, alternating, and print ratios: stdlib")
 	serverArgs := fs.String("server-args", "", "extra `arguments` for the started -server (not the -vs reference), split on spaces, after the load generator's own\n(-addr -rate 0 -history 0 -max-clients N -max-per-ip 0 -log-level warn), so they win: e.g. '-history 20'")
 	variants := fs.String("variants", "", "run every scenario against several variants of -server, alternating: `NAME=ARGS;NAME=ARGS`,\neach started with its ARGS after -server-args, e.g. 'default=;nocoalesce=-coalesce 0';\nwhen there are two lanes in all (variants × readers, plus -vs), the last row is the first's advantage")
-	scen := fs.String("scenarios", strings.Join(scenarioNames, ","), "comma-separated `list` of scenarios to run: "+strings.Join(scenarioNames, ", "))
+	scen := fs.String("scenarios", strings.Join(scenarioNames, ","), "comma-separated `list` of scenarios to run: "+strings.Join(scenarioNames, ", ")+
+		",\nand logins (registered nicknames' password logins; teahouse only, not in the default list)")
 	fs.IntVar(&c.runs, "runs", 1, "runs of each scenario per server; figures are medians, loss the worst run")
 	fs.BoolVar(&c.json, "json", false, "print one JSON object per scenario instead of the table")
 	fs.DurationVar(&c.awaitQuiet, "await-quiet", 0, "before each run, wait up to this long for the machine's other work to fall below 0.15 cores\n(on a shared machine; each result reports the other work seen as 'other cores')")
@@ -163,6 +171,13 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.idle, "idle-clients", 2000, "idle: logged-in idle connections to hold (every join is announced to\nthe room, so n logins cost the server n(n+1)/2 deliveries: 10000 takes a while)")
 	fs.IntVar(&c.churn.Cycles, "churn-cycles", 30000, "churn: connect-login-say-quit cycles")
 	fs.IntVar(&c.churn.Concurrency, "churn-concurrency", 64, "churn: cycles at once")
+	fs.IntVar(&c.logins.Accounts, "logins-accounts", 100, "logins: nicknames registered before measuring (each registration is one argon2id hash)")
+	fs.IntVar(&c.logins.Logins, "logins-count", 300, "logins: password logins in the throughput phase")
+	fs.IntVar(&c.logins.Concurrency, "logins-concurrency", 16, "logins: throughput phase logins under way at once (at most -logins-accounts)")
+	fs.IntVar(&c.logins.Burst, "logins-burst", 100, "logins: password logins sent at the same moment in the burst (at most -logins-accounts)")
+	fs.IntVar(&c.logins.ChatClients, "logins-chat-clients", 4, "logins: unregistered clients chatting before and during the burst")
+	fs.Float64Var(&c.logins.ChatRate, "logins-chat-rate", 20, "logins: the chatters' lines per second, all together")
+	fs.DurationVar(&c.logins.Quiet, "logins-quiet", 5*time.Second, "logins: chat measured with no logins, before the burst")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -175,8 +190,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		}
 	}
 	for _, s := range strings.Split(*scen, ",") {
-		if s = strings.TrimSpace(s); !slices.Contains(scenarioNames, s) {
-			return c, fmt.Errorf("unknown scenario %q (have %s)", s, strings.Join(scenarioNames, ", "))
+		if s = strings.TrimSpace(s); !slices.Contains(scenarioNames, s) && !slices.Contains(optionalScenarios, s) {
+			return c, fmt.Errorf("unknown scenario %q (have %s)", s, strings.Join(append(slices.Clone(scenarioNames), optionalScenarios...), ", "))
 		}
 		c.scenarios = append(c.scenarios, s)
 	}
@@ -342,6 +357,9 @@ func (c *config) checkBounds() error {
 		if n.v < 1 || n.v > most {
 			return fmt.Errorf("%s must be 1 to %d (the fd limit, %d, less %d, per process; traffic scenarios may use -procs)", n.flag, most, lim.Max, fdReserve)
 		}
+	}
+	if err := c.logins.check(maxConns); err != nil {
+		return err
 	}
 	if c.churn.Cycles < 1 || c.churn.Cycles > maxChurnCycles {
 		return fmt.Errorf("-churn-cycles must be 1 to %d", maxChurnCycles)

@@ -64,6 +64,38 @@ var churnColumns = []column{
 	machineLoadColumn,
 }
 
+// loginsColumns are the logins table: the throughput phase, then the
+// chat latency with no logins and during the burst, then the server during
+// the burst.
+var loginsColumns = []column{
+	{"logins/s", "logins_per_s", func(r result) float64 { return r.LoginsPerS }, +1, false},
+	{"login p50", "login_p50_ms", func(r result) float64 { return sum(r.LoginLatency).P50 }, -1, false},
+	{"login p99", "login_p99_ms", func(r result) float64 { return sum(r.LoginLatency).P99 }, -1, false},
+	{"srv ms/login", "server_cpu_ms_per_login", func(r result) float64 { return r.ServerNsPerUnit / 1e6 }, -1, true},
+	{"burst s", "burst_s", func(r result) float64 { return r.MeasuredS }, -1, false},
+	{"burst p99", "", func(r result) float64 { return sum(r.BurstLatency).P99 }, 0, false},
+	{"busy", "", func(r result) float64 { return float64(r.BusyReplies) }, 0, false},
+	{"chat p50 quiet", "", func(r result) float64 { return sum(r.ChatQuiet).P50 }, 0, false},
+	{"p99", "", func(r result) float64 { return sum(r.ChatQuiet).P99 }, 0, false},
+	{"max", "", func(r result) float64 { return sum(r.ChatQuiet).Max }, 0, false},
+	{"chat p50 burst", "chat_burst_p50_ms", func(r result) float64 { return sum(r.ChatBurst).P50 }, -1, false},
+	{"p99", "chat_burst_p99_ms", func(r result) float64 { return sum(r.ChatBurst).P99 }, -1, false},
+	{"max", "", func(r result) float64 { return sum(r.ChatBurst).Max }, 0, false},
+	{"lost", "", func(r result) float64 { return float64(r.Lost) }, 0, false},
+	{"srv cores", "", func(r result) float64 { return r.ServerCores }, 0, true},
+	{"srv max MB", "server_max_rss_burst", func(r result) float64 { return float64(r.BurstMaxRSS) / (1 << 20) }, -1, true},
+	{"load cores", "", func(r result) float64 { return r.LoadCores }, 0, false},
+	machineLoadColumn,
+}
+
+// sum reads a latency summary that may be absent.
+func sum(l *latencySummary) latencySummary {
+	if l == nil {
+		return latencySummary{}
+	}
+	return *l
+}
+
 func lat(r result) latencySummary {
 	if r.Latency == nil {
 		return latencySummary{}
@@ -78,6 +110,8 @@ func columnsFor(scenario string) []column {
 		return idleColumns
 	case "churn":
 		return churnColumns
+	case "logins":
+		return loginsColumns
 	}
 	return trafficColumns
 }
@@ -189,6 +223,10 @@ func describe(r result) string {
 		fmt.Fprintf(&b, "%d logged-in idle connections", r.Clients)
 	case "churn":
 		fmt.Fprintf(&b, "%d connect-login-say-quit cycles, %d at once", r.Clients, r.Concurrency)
+	case "logins":
+		fmt.Fprintf(&b, "%d registered nicknames (%.1f registrations/s); %d password logins, %d at once; "+
+			"then a burst of %d at once while %d clients chat at %g lines/s in all (ms; process figures are the burst's)",
+			r.Clients, r.RegistrationsPerS, r.Logins, r.Concurrency, r.Burst, r.Senders, r.Rate)
 	default:
 		fmt.Fprintf(&b, "%d clients, %d senders, ", r.Clients, r.Senders)
 		if r.Rate > 0 {

@@ -65,6 +65,23 @@ type result struct {
 	// processes means other work competed for the cores.
 	MachineLoad float64 `json:"machine_load_1m"`
 
+	// The logins scenario (logins.go): accounts are Clients, the
+	// throughput phase's logins at once Concurrency, the chatters Senders
+	// saying Rate lines/s in all; MeasuredS is the burst's length, and the
+	// process figures are the burst's, but for ServerNsPerUnit, the
+	// server's CPU per login in the throughput phase.
+	Burst             int             `json:"burst,omitempty"`
+	RegistrationsPerS float64         `json:"registrations_per_s,omitempty"`
+	Logins            int64           `json:"logins,omitempty"`
+	LoginsPerS        float64         `json:"logins_per_s,omitempty"`
+	LoginLatency      *latencySummary `json:"login_latency,omitempty"`
+	BurstLatency      *latencySummary `json:"burst_login_latency,omitempty"`
+	BusyReplies       int64           `json:"busy_replies,omitempty"`
+	ChatQuiet         *latencySummary `json:"chat_latency_quiet,omitempty"`
+	ChatBurst         *latencySummary `json:"chat_latency_burst,omitempty"`
+	BurstBaseRSS      int64           `json:"server_rss_before_burst_bytes,omitempty"`
+	BurstMaxRSS       int64           `json:"server_max_rss_burst_bytes,omitempty"`
+
 	Note string `json:"note,omitempty"`
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"time"
 )
@@ -83,6 +84,12 @@ func (s *suite) runScenario(name string) scenarioReport {
 			if s.ctx.Err() != nil {
 				break
 			}
+			if name == "logins" && !loginsSupported(l) {
+				if run == 0 {
+					rep.Errors = append(rep.Errors, fmt.Sprintf("%s: skipped: it has no registered nicknames", l.name))
+				}
+				continue
+			}
 			r, err := s.runOnce(name, l)
 			if err != nil {
 				rep.Errors = append(rep.Errors, fmt.Sprintf("%s run %d: %v", l.name, run+1, err))
@@ -148,6 +155,8 @@ func (s *suite) runOnce(name string, l lane) (result, error) {
 		r, err = runIdle(e, s.cfg.idle)
 	case "churn":
 		r, err = runChurn(e, s.cfg.churn)
+	case "logins":
+		r, err = runLogins(e, s.cfg.logins)
 	}
 	r.Server, r.Runs, r.MachineLoad = srv, 1, load
 	if err == nil && t.cmd != nil {
@@ -181,8 +190,21 @@ func (s *suite) targetFor(name string, l lane) (*target, error) {
 		"quiet":  s.cfg.quiet.Clients,
 		"idle":   s.cfg.idle,
 		"churn":  s.cfg.churn.Concurrency,
+		"logins": max(s.cfg.logins.Concurrency, s.cfg.logins.Burst) + s.cfg.logins.ChatClients + regConns,
 	}[name]
-	opt := startOptions{maxClients: clients + serverSlack, pinCPUs: s.cfg.pinServer, args: l.args}
+	args := l.args
+	if l.server == "teahouse" {
+		// The store: never the default teahouse.db in the working
+		// directory (the repository). Memory only, except for logins,
+		// whose accounts go to a fresh file as they would in use; the
+		// lane's own arguments come after, so a -data there wins.
+		data := ""
+		if name == "logins" {
+			data = filepath.Join(s.tmp, fmt.Sprintf("logins-%d.db", s.runSeq+1))
+		}
+		args = append([]string{"-data", data}, l.args...)
+	}
+	opt := startOptions{maxClients: clients + serverSlack, pinCPUs: s.cfg.pinServer, args: args}
 	if s.cfg.serverOutput {
 		opt.output = s.log
 	}
