@@ -57,9 +57,9 @@ type collector struct {
 	m     *counters
 	stats *session.Stats
 
-	connsOpen, connsTotal, logins, online, linesIn, deliveries *prometheus.Desc
-	bytesIn, bytesOut, drops, rooms, closes                    *prometheus.Desc
-	audits, authFailures, authThrottled, storeErrors           *prometheus.Desc
+	connsOpen, connsTotal, logins, online, linesIn, deliveries  *prometheus.Desc
+	bytesIn, bytesOut, drops, rooms, closes                     *prometheus.Desc
+	audits, authFailures, authThrottled, storeErrors, storeBusy *prometheus.Desc
 }
 
 func newCollector(m *counters, stats *session.Stats) *collector {
@@ -84,13 +84,14 @@ func newCollector(m *counters, stats *session.Stats) *collector {
 		authFailures:  d("auth_failures_total", "Wrong passwords."),
 		authThrottled: d("auth_throttled_total", "Password tries refused by the guessing throttle."),
 		storeErrors:   d("store_errors_total", "Store operations that failed."),
+		storeBusy:     d("store_busy_total", "Store operations refused because its queues were full."),
 	}
 }
 
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{c.connsOpen, c.connsTotal, c.logins, c.online, c.linesIn,
 		c.deliveries, c.bytesIn, c.bytesOut, c.drops, c.rooms, c.closes,
-		c.audits, c.authFailures, c.authThrottled, c.storeErrors} {
+		c.audits, c.authFailures, c.authThrottled, c.storeErrors, c.storeBusy} {
 		ch <- d
 	}
 }
@@ -123,6 +124,7 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	counter(c.authFailures, s.AuthFailures.Load())
 	counter(c.authThrottled, s.AuthThrottled.Load())
 	counter(c.storeErrors, s.StoreErrors.Load())
+	counter(c.storeBusy, s.StoreBusy.Load())
 	c.m.auditMu.Lock()
 	for action, n := range c.m.audits {
 		counter(c.audits, n, action)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -15,18 +16,22 @@ import (
 )
 
 // Bounds of the work the loop hands off to the store. Each password hash
-// holds DefaultParams.Memory (64 MiB) while it runs, so only kdfWorkers
-// run at once; a queue that is full is a busy server, told to the user at
-// once, never a loop that waits.
+// holds DefaultParams.Memory (64 MiB) and a core while it runs, so fewer
+// hashes run at once than there are cores (kdfWorkers): the event loop
+// always has one. A queue that is full is a busy server, told to the user
+// at once, never a loop that waits.
 const (
-	kdfWorkers    = 2
-	kdfQueue      = 64
+	kdfQueue      = 256 // a burst of logins waits here, about 75 ms per hash per worker
 	writeQueue    = 1024
 	historyPeriod = time.Second // stored history may lose this much in a crash
 )
 
+// kdfWorkers is how many password hashes run at once: one core fewer than
+// Go may use, and at least one.
+func kdfWorkers() int { return max(1, runtime.GOMAXPROCS(0)-1) }
+
 // errBusy is the answer when the store's queues are full.
-var errBusy = errors.New("the server is busy; try again in a moment")
+var errBusy = session.ErrStoreBusy
 
 // persist is the session.Store over server/store. The loop calls its
 // methods, which queue the work and return at once; results come back on
@@ -60,7 +65,7 @@ func newPersist(db store.Store, params store.Params, log *slog.Logger, complete 
 		pending: make(map[string][]store.HistoryLine),
 		stop:    make(chan struct{}),
 	}
-	for range kdfWorkers {
+	for range kdfWorkers() {
 		p.kdfWG.Go(func() {
 			for job := range p.kdf {
 				job()

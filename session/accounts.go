@@ -1,6 +1,7 @@
 package session
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 	"time"
@@ -176,6 +177,10 @@ func (s *Session) checkPassword(pw string) {
 		}
 		s.prompt.busy = false
 		switch {
+		case errors.Is(err, ErrStoreBusy):
+			s.t.fault("verify", err)
+			s.reply("the server is busy checking passwords; type your password again in a moment")
+			s.reply(s.prompt.text())
 		case err != nil:
 			s.t.fault("verify", err)
 			s.endPrompt()

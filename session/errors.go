@@ -20,6 +20,9 @@ var (
 	ErrUnknownCommand = errors.New("unknown command")
 	// ErrNotOperator: the command is for operators only.
 	ErrNotOperator = errors.New("only operators can do that")
+	// ErrStoreBusy: the Store's queues are full; the user should try again.
+	// It is load, not a fault: counted, not logged.
+	ErrStoreBusy = errors.New("the server is busy; try again in a moment")
 	// ErrSelf: the command cannot be aimed at yourself.
 	ErrSelf = errors.New("that is you")
 )

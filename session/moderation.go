@@ -1,6 +1,7 @@
 package session
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -30,6 +31,10 @@ func (t *Table) audit(e AuditEvent) {
 // Config.Fault; the user is told separately, in a line that says what did
 // not happen.
 func (t *Table) fault(what string, err error) {
+	if errors.Is(err, ErrStoreBusy) {
+		t.stats.StoreBusy.Add(1)
+		return
+	}
 	t.stats.StoreErrors.Add(1)
 	if t.cfg.Fault != nil {
 		t.cfg.Fault(what, err)

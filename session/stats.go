@@ -14,6 +14,7 @@ type Stats struct {
 	AuthFailures  atomic.Uint64 // wrong passwords
 	AuthThrottled atomic.Uint64 // password tries refused by the guessing throttle
 	StoreErrors   atomic.Uint64 // store operations that failed
+	StoreBusy     atomic.Uint64 // store operations refused because its queues were full
 	Online        atomic.Int64  // logged-in sessions
 	Rooms         atomic.Int64  // rooms that exist
 }

@@ -25,7 +25,7 @@ type Params struct {
 	KeyLen  uint32 // bytes of derived key
 }
 
-// DefaultParams is argon2id at m=64 MiB, t=1, p=2, a 16-byte salt and a
+// DefaultParams is argon2id at m=64 MiB, t=1, p=1, a 16-byte salt and a
 // 32-byte key. OWASP's password storage cheat sheet lists equivalent argon2id
 // settings from m=19 MiB t=2 p=1 up to m=46 MiB t=1 p=1; RFC 9106 (section 4)
 // recommends t=3 p=4 at 64 MiB when memory is short. On the 2-core development
