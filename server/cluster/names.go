@@ -83,4 +83,3 @@ func (n names) nodesBucket() string    { return n.prefix + "_nodes" }
 func (n names) nicksBucket() string    { return n.prefix + "_nicks" }
 func (n names) roomPrefix() string     { return n.prefix + ".room." }
 func (n names) histPrefix() string     { return n.prefix + ".hist." }
-func (n names) inboxPrefix() string    { return "_INBOX." + n.prefix + "." }
