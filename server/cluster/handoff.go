@@ -143,6 +143,7 @@ func (n *Node) enqueue(o op) (ok bool) {
 // publisher runs the loop's operations in order: encode and publish,
 // subscribe, unsubscribe, start history requests.
 func (n *Node) publisher() {
+	defer close(n.pubDone)
 	var buf []byte
 	for o := range n.outbox {
 		switch o.kind {
@@ -166,17 +167,12 @@ func (n *Node) publisher() {
 
 // waitPublisher waits until the publisher has sent what was queued before
 // Stop closed the outbox, then flushes the connection.
-func (n *Node) waitPublisher(ctx interface {
-	Done() <-chan struct{}
-}) {
-	for len(n.outbox) > 0 {
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(time.Millisecond):
-		}
+func (n *Node) waitPublisher(ctx interface{ Done() <-chan struct{} }) {
+	select {
+	case <-n.pubDone:
+		_ = n.nc.Flush()
+	case <-ctx.Done():
 	}
-	_ = n.nc.Flush()
 }
 
 func (n *Node) subscribe(key string, q Event) {

@@ -38,6 +38,7 @@ type Node struct {
 	natsIn       chan *nats.Msg
 	inbox        chan Event
 	outbox       chan op
+	pubDone      chan struct{} // closed when the publisher has emptied the closed outbox
 	drainPending atomic.Bool
 	batch        []Event
 	seq          atomic.Uint64
@@ -124,6 +125,7 @@ func Connect(ctx context.Context, urls, clusterName string, opt Options) (*Node,
 		natsIn:   make(chan *nats.Msg, opt.Inbound),
 		inbox:    make(chan Event, opt.Inbox),
 		outbox:   make(chan op, opt.Outbox),
+		pubDone:  make(chan struct{}),
 		batch:    make([]Event, 0, opt.Batch),
 		subs:     make(map[string]*roomSubs),
 		requests: make(chan struct{}, maxRequests),
