@@ -71,6 +71,8 @@ func (c *client) runPipe(ctx context.Context, stdin io.Reader, stderr io.Writer)
 			return c.ended()
 		case <-ctx.Done():
 			return c.interrupted(ctx)
+		case <-c.authFail:
+			return c.authFailed()
 		case chunk, ok := <-chunks:
 			if !ok {
 				// A last line without a newline is still a line.
@@ -98,12 +100,24 @@ func (c *client) runPipe(ctx context.Context, stdin io.Reader, stderr io.Writer)
 
 // sendScripted sends one stdin line. While logging in, it first waits for
 // the answer to the previous nickname, so a script's chat lines are not
-// taken for nicknames and are echoed after the join, as on screen.
+// taken for nicknames and are echoed after the join, as on screen. After a
+// line that may raise a password prompt it waits for the reply, so that a
+// password is known for one before it is sent: it is then sent as it is,
+// and never echoed.
 func (c *client) sendScripted(ctx context.Context, line string) (outcome, bool) {
 	if nick, waiting, _, _ := c.room.loginState(); nick == "" && waiting {
 		if o, end := c.awaitLogin(ctx); end {
 			return o, true
 		}
+	}
+	if o, end := c.awaitReply(ctx); end {
+		return o, true
+	}
+	if c.room.asking() {
+		if err := c.answer(line); err != nil {
+			return c.sendFailed(err), true
+		}
+		return outcome{}, false
 	}
 	if err := c.say(line, c.showEcho); err != nil {
 		return c.sendFailed(err), true
@@ -127,9 +141,12 @@ func (c *client) awaitLogin(ctx context.Context) (outcome, bool) {
 	var settle <-chan time.Time // runs while a reply waits for a join that may follow
 	for {
 		nick, waiting, refusal, changed := c.room.loginState()
+		open, _, _ := c.room.promptState()
 		switch {
 		case nick != "":
 			return outcome{}, false
+		case waiting && open:
+			return outcome{}, false // the nickname is registered: the next line is its password
 		case waiting:
 		case refusal == "":
 			return outcome{}, false // nothing asked, nothing to wait for
@@ -146,8 +163,35 @@ func (c *client) awaitLogin(ctx context.Context) (outcome, bool) {
 			return c.ended(), true
 		case <-ctx.Done():
 			return c.interrupted(ctx), true
+		case <-c.authFail:
+			return c.authFailed(), true
 		case <-t.C:
 			return outcome{}, false // a slow server: carry on, the lines keep their order
+		}
+	}
+}
+
+// awaitReply waits, up to loginWait, for the server's reply to a line
+// that may have raised a password prompt: /register, /passwd or
+// /unregister alone, or a password (a wrong one is asked for again).
+func (c *client) awaitReply(ctx context.Context) (outcome, bool) {
+	t := time.NewTimer(loginWait)
+	defer t.Stop()
+	for {
+		_, waiting, changed := c.room.promptState()
+		if !waiting {
+			return outcome{}, false
+		}
+		select {
+		case <-changed:
+		case <-c.done:
+			return c.ended(), true
+		case <-ctx.Done():
+			return c.interrupted(ctx), true
+		case <-c.authFail:
+			return c.authFailed(), true
+		case <-t.C:
+			return outcome{}, false // a slow server: carry on
 		}
 	}
 }
@@ -172,6 +216,8 @@ func (c *client) drain(ctx context.Context) outcome {
 			return c.ended()
 		case <-ctx.Done():
 			return c.interrupted(ctx)
+		case <-c.authFail:
+			return c.authFailed()
 		case <-t.C:
 		}
 	}
