@@ -129,7 +129,7 @@ func loadPassword(file string, getenv func(string) string) (passwordSource, erro
 }
 
 // errTooOpen is a password file others could read or change.
-var errTooOpen = errors.New("is readable or writable by others")
+var errTooOpen = errors.New("others can read or change it")
 
 // readPasswordFile returns the first line of file, without its line end.
 // Like ssh with a private key, it refuses a file whose permissions let
@@ -153,7 +153,7 @@ func readPasswordFile(file string) (string, error) {
 		return "", errors.New("is a directory")
 	}
 	if perm := fi.Mode().Perm(); perm&0o077 != 0 {
-		return "", fmt.Errorf("%w (permissions %04o; chmod 600 it)", errTooOpen, perm)
+		return "", fmt.Errorf("%w (permissions %04o): chmod 600 it", errTooOpen, perm)
 	}
 	line, err := bufio.NewReaderSize(io.LimitReader(f, maxPasswordFile), maxPasswordFile).ReadString('\n')
 	if err != nil && !errors.Is(err, io.EOF) {

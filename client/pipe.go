@@ -75,8 +75,14 @@ func (c *client) runPipe(ctx context.Context, stdin io.Reader, stderr io.Writer)
 			return c.authFailed()
 		case chunk, ok := <-chunks:
 			if !ok {
-				// A last line without a newline is still a line.
+				// A last line without a newline is still a line; but no
+				// line at all is not an empty one, which at a password
+				// prompt would be sent (it cancels).
+				partial := f.Buffered() > 0
 				f.Feed([]byte{'\n'}, q)
+				if n := len(q.lines); !partial && n > 0 && q.lines[n-1] == "" {
+					q.lines = q.lines[:n-1]
+				}
 			} else {
 				f.Feed(chunk, q)
 			}
