@@ -61,8 +61,9 @@ type client struct {
 	onPanic func()
 
 	authOnce sync.Once
-	authFail chan struct{} // closed when a script's automatic password is refused
-	authMsg  string        // why; read only after authFail is closed
+	// authFail is closed when a script's automatic password is refused, to
+	// wake the waits; they check authFailedNow first.
+	authFail chan struct{}
 }
 
 // hider is a printer that can hide what is typed (the line editor).
@@ -132,15 +133,24 @@ func (c *client) serverLine(text string) {
 // wrong try counts towards the server's throttle and its lines must not be
 // taken for passwords.
 func (c *client) autoRefused(reply string) {
-	msg := fmt.Sprintf("the password from %s was refused: %s", c.pw.from, refusalReason(reply))
 	if c.interactive {
-		c.out.printLine(prefixReply + "(" + msg + "; type it)")
+		c.out.printLine(prefixReply + "(" + c.refusedMessage(reply) + "; type it)")
 		return
 	}
-	c.authOnce.Do(func() {
-		c.authMsg = msg
-		close(c.authFail)
-	})
+	c.authOnce.Do(func() { close(c.authFail) })
+}
+
+// refusedMessage says which password was refused, and why.
+func (c *client) refusedMessage(reply string) string {
+	return fmt.Sprintf("the password from %s was refused: %s", c.pw.from, refusalReason(reply))
+}
+
+// authFailedNow reports whether a script's automatic password was refused.
+// The waits check it before anything else: the refusal also reopens the
+// prompt and wakes them as a reply, and a script line sent then would be
+// taken for the next try.
+func (c *client) authFailedNow() bool {
+	return !c.interactive && c.room.autoRefusal() != ""
 }
 
 // answer sends a line typed at a password prompt: as it is, untrimmed and
@@ -153,7 +163,7 @@ func (c *client) answer(line string) error {
 // authFailed is the outcome after a script's password was refused.
 func (c *client) authFailed() outcome {
 	c.leave()
-	return outcome{exitFail, c.authMsg}
+	return outcome{exitFail, c.refusedMessage(c.room.autoRefusal())}
 }
 
 // say sends one keyboard line. show is called first, with the local echo

@@ -172,7 +172,11 @@ func (e *editor) handle(k key) (line string, err error, done bool) {
 		// The line stays as it is, on screen and in e.line, until commit.
 		e.sentHidden = false
 		line = string(e.line)
-		e.remember(line)
+		if maskSecrets(line) == line {
+			// A one-line form's password (/login alice PASSWORD) is
+			// not kept for ↑ either.
+			e.remember(line)
+		}
 		return line, nil, true
 	case keyBackspace:
 		if e.pos > 0 {

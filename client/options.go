@@ -88,8 +88,9 @@ answers each prompt itself, never printing the password. The one-line
 forms (/login NAME PASSWORD, /register PASSWORD, /passwd CURRENT NEW,
 /unregister PASSWORD) are shown with **** in place of the password.
 
-Exit status: 0 after /quit, 1 when the server cannot be reached or closes
-the connection, 2 for a bad command line, 128+n after signal n. Colours
+Exit status: 0 after /quit, 1 when the server cannot be reached, closes
+the connection or refuses a script's password, 2 for a bad command line
+or password file, 128+n after signal n. Colours
 are used when stdout is a terminal and NO_COLOR is not set.
 
 flags:

@@ -111,7 +111,12 @@ func (c *client) runPipe(ctx context.Context, stdin io.Reader, stderr io.Writer)
 // password is known for one before it is sent: it is then sent as it is,
 // and never echoed.
 func (c *client) sendScripted(ctx context.Context, line string) (outcome, bool) {
-	if nick, waiting, _, _ := c.room.loginState(); nick == "" && waiting {
+	if c.authFailedNow() {
+		return c.authFailed(), true
+	}
+	// A reply to a nickname may be the greeting before its join (or the
+	// verdict on its password): that is waited out too.
+	if nick, waiting, refusal, _ := c.room.loginState(); nick == "" && (waiting || refusal != "") {
 		if o, end := c.awaitLogin(ctx); end {
 			return o, true
 		}
@@ -146,6 +151,9 @@ func (c *client) awaitLogin(ctx context.Context) (outcome, bool) {
 	defer t.Stop()
 	var settle <-chan time.Time // runs while a reply waits for a join that may follow
 	for {
+		if c.authFailedNow() {
+			return c.authFailed(), true
+		}
 		nick, waiting, refusal, changed := c.room.loginState()
 		open, _, _ := c.room.promptState()
 		switch {
@@ -164,6 +172,7 @@ func (c *client) awaitLogin(ctx context.Context) (outcome, bool) {
 		select {
 		case <-changed:
 		case <-settle:
+			c.room.settle()
 			return c.refused(refusal)
 		case <-c.done:
 			return c.ended(), true
@@ -184,6 +193,9 @@ func (c *client) awaitReply(ctx context.Context) (outcome, bool) {
 	t := time.NewTimer(loginWait)
 	defer t.Stop()
 	for {
+		if c.authFailedNow() {
+			return c.authFailed(), true
+		}
 		_, waiting, changed := c.room.promptState()
 		if !waiting {
 			return outcome{}, false

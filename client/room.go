@@ -27,7 +27,10 @@ type room struct {
 	// refusal is the last reply to a nickname attempt. It may yet be
 	// followed by our join: the server greets a new name with a reply
 	// ("-> hello bob!") before the join line.
-	refusal    string
+	refusal string
+	// settled is set once a refusal has gone settleWait without a join:
+	// then it is final, and loginState no longer reports it.
+	settled    bool
 	serverEcho bool          // /echo on: the server sends our chat lines back
 	stamped    bool          // the last line had a timestamp: /timestamp on
 	changed    chan struct{} // closed and replaced whenever a login attempt is answered
@@ -38,10 +41,11 @@ type room struct {
 
 	// The password dialogue (password.go).
 	ask        askState
-	auto       bool // a password source answers prompts by itself
-	autoSent   bool // the answer awaiting a verdict came from the source
-	autoOff    bool // the source's password was refused: prompts are the user's
-	awaitReply bool // a line that may raise a prompt has had no reply yet
+	auto       bool   // a password source answers prompts by itself
+	autoSent   bool   // the answer awaiting a verdict came from the source
+	autoOff    bool   // the source's password was refused: prompts are the user's
+	autoNo     string // the reply that refused it
+	awaitReply bool   // a line that may raise a prompt has had no reply yet
 }
 
 // askState is where a password prompt stands.
@@ -128,6 +132,15 @@ func (r *room) promptState() (open, awaitReply bool, changed <-chan struct{}) {
 	return r.ask == askOpen, r.awaitReply, r.changed
 }
 
+// autoRefusal is the reply that refused the source's password, or "".
+// It is set in the same step as the prompt reopens, so a waiter that
+// checks it first cannot send a line into that prompt.
+func (r *room) autoRefusal() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.autoNo
+}
+
 // setAuto says whether a password source answers prompts.
 func (r *room) setAuto(on bool) {
 	r.mu.Lock()
@@ -163,7 +176,7 @@ func (r *room) observePassword(m message, o *observed) (done bool) {
 	if open, refused := stillAsking(m.text); open {
 		if refused {
 			if r.autoSent {
-				r.autoOff = true
+				r.autoOff, r.autoNo = true, m.text
 				o.autoRefused = m.text
 			}
 			r.ask, r.autoSent = askOpen, false
@@ -204,7 +217,7 @@ func (r *room) observe(m message) (o observed) {
 		case kindReply:
 			if r.pending > 0 {
 				r.pending--
-				r.refusal = m.text
+				r.refusal, r.settled = m.text, false
 				o.answered = true
 				return o
 			}
@@ -240,13 +253,29 @@ func (r *room) notify() {
 
 // loginState is a snapshot for the waiting side: the nickname once logged
 // in and announced by notify, whether an answer is still to come, the last
-// refusal, and a channel closed at the next answer.
+// refusal that a join may still follow, and a channel closed at the next
+// answer.
 func (r *room) loginState() (nick string, waiting bool, refusal string, changed <-chan struct{}) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if !r.announced {
 		// A join seen but not yet announced is still an answer to wait for.
-		return "", r.pending > 0 || r.nick != "", r.refusal, r.changed
+		return "", r.pending > 0 || r.nick != "", r.unsettled(), r.changed
 	}
-	return r.nick, false, r.refusal, r.changed
+	return r.nick, false, r.unsettled(), r.changed
+}
+
+// unsettled is the refusal that a join may yet follow, or "". Called locked.
+func (r *room) unsettled() string {
+	if r.settled {
+		return ""
+	}
+	return r.refusal
+}
+
+// settle marks the last refusal as final: no join followed it.
+func (r *room) settle() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.settled = true
 }
