@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -47,6 +48,10 @@ type client struct {
 	opts   options
 	colour bool
 	out    printer
+	pw     passwordSource // answers password prompts, if set
+	// interactive is set on a terminal: a refused automatic password is
+	// then left to the user to type, where a script fails instead.
+	interactive bool
 
 	quitSent atomic.Bool   // /quit sent: the server closing is the expected end
 	done     chan struct{} // closed when the reader goroutine has ended
@@ -54,11 +59,24 @@ type client struct {
 	// onPanic, if set, runs before a panic in the reader goroutine goes on
 	// to crash the program: it restores the terminal.
 	onPanic func()
+
+	authOnce sync.Once
+	// authFail is closed when a script's automatic password is refused, to
+	// wake the waits; they check authFailedNow first.
+	authFail chan struct{}
+}
+
+// hider is a printer that can hide what is typed (the line editor).
+type hider interface {
+	setHidden(on bool)
 }
 
 // newClient prepares a session on l; start it once out is set.
 func newClient(l *link, o options, colour bool) *client {
-	return &client{link: l, room: newRoom(), opts: o, colour: colour, done: make(chan struct{})}
+	c := &client{link: l, room: newRoom(), opts: o, colour: colour, pw: o.password,
+		done: make(chan struct{}), authFail: make(chan struct{})}
+	c.room.setAuto(c.pw.password != "")
+	return c
 }
 
 // start runs the reader goroutine.
@@ -81,17 +99,71 @@ func (c *client) read() {
 // serverLine shows one server line and learns from it.
 func (c *client) serverLine(text string) {
 	m := parseLine(text)
-	joined, answered := c.room.observe(m)
+	o := c.room.observe(m)
 	c.out.printLine(m.Render(c.colour))
-	if joined && c.opts.charset == wire.GBK {
+	if o.joined && c.opts.charset == wire.GBK {
 		// The server cannot take /charset before login, and with its
 		// default (auto) it would switch only at our first GBK line; say so
 		// now, before anyone waiting on the login sends a line.
 		_ = c.link.send("/charset " + wire.GBK.String()) // a broken connection shows up in read
 	}
-	if answered {
+	if o.autoAnswer {
+		// The room counts the prompt as answered already: no typed line
+		// can go out as its answer before this one.
+		_ = c.link.send(c.pw.password) // a broken connection shows up in read
+		if c.interactive {
+			c.out.printLine(inputPrompt + hiddenMark + " from " + c.pw.from)
+		}
+	}
+	if o.autoRefused != "" {
+		c.autoRefused(o.autoRefused)
+	}
+	if h, ok := c.out.(hider); ok {
+		h.setHidden(c.room.asking())
+	}
+	// Every reply wakes pipe mode's waiters: one may answer a line that
+	// could have raised a password prompt.
+	if o.answered || m.kind == kindReply {
 		c.room.notify()
 	}
+}
+
+// autoRefused handles the server refusing the source's password. On a
+// terminal the user types the next try; a script ends, since each further
+// wrong try counts towards the server's throttle and its lines must not be
+// taken for passwords.
+func (c *client) autoRefused(reply string) {
+	if c.interactive {
+		c.out.printLine(prefixReply + "(" + c.refusedMessage(reply) + "; type it)")
+		return
+	}
+	c.authOnce.Do(func() { close(c.authFail) })
+}
+
+// refusedMessage says which password was refused, and why.
+func (c *client) refusedMessage(reply string) string {
+	return fmt.Sprintf("the password from %s was refused: %s", c.pw.from, refusalReason(reply))
+}
+
+// authFailedNow reports whether a script's automatic password was refused.
+// The waits check it before anything else: the refusal also reopens the
+// prompt and wakes them as a reply, and a script line sent then would be
+// taken for the next try.
+func (c *client) authFailedNow() bool {
+	return !c.interactive && c.room.autoRefusal() != ""
+}
+
+// answer sends a line typed at a password prompt: as it is, untrimmed and
+// even empty (which cancels), with no echo and not as a nickname attempt.
+func (c *client) answer(line string) error {
+	c.room.answering(false)
+	return c.link.send(line)
+}
+
+// authFailed is the outcome after a script's password was refused.
+func (c *client) authFailed() outcome {
+	c.leave()
+	return outcome{exitFail, c.refusedMessage(c.room.autoRefusal())}
 }
 
 // say sends one keyboard line. show is called first, with the local echo
@@ -147,6 +219,11 @@ func (c *client) sendFailed(err error) outcome {
 // quitWait for the server to flush and close, then close it ourselves.
 func (c *client) leave() {
 	if !c.quitSent.Load() {
+		if c.room.asking() {
+			// At a prompt /quit would be taken for a password: an empty
+			// line cancels the prompt first.
+			_ = c.link.send("")
+		}
 		_ = c.say("/quit", showNothing) // if it cannot be sent, the connection is gone anyway
 	}
 	t := time.NewTimer(quitWait)

@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -21,11 +23,11 @@ type realServer struct {
 
 // startRealServer runs the server built from ./server; a server that does
 // not build fails the test.
-func startRealServer(t *testing.T) *realServer {
+func startRealServer(t *testing.T, extra ...string) *realServer {
 	t.Helper()
 	bin := sessiontest.Binary(t, "teahouse/server")
 	s := &realServer{addr: freePort(t)}
-	s.cmd = exec.Command(bin, "-addr", s.addr, "-log-level", "warn")
+	s.cmd = exec.Command(bin, append([]string{"-addr", s.addr, "-log-level", "warn"}, extra...)...)
 	s.cmd.Stderr = &s.stderr
 	if err := s.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -82,7 +84,15 @@ type clientProcess struct {
 // startClientProcess runs the client binary with args and a stdin pipe.
 func startClientProcess(t *testing.T, args ...string) *clientProcess {
 	t.Helper()
+	return startClientProcessEnv(t, nil, args...)
+}
+
+// startClientProcessEnv is startClientProcess with env added to the
+// client's environment.
+func startClientProcessEnv(t *testing.T, env []string, args ...string) *clientProcess {
+	t.Helper()
 	p := &clientProcess{cmd: exec.Command(clientBinary(t), args...), exited: make(chan error, 1)}
+	p.cmd.Env = append(os.Environ(), env...)
 	p.cmd.Stdout, p.cmd.Stderr = &p.stdout, &p.stderr
 	var err error
 	if p.stdin, err = p.cmd.StdinPipe(); err != nil {
@@ -168,4 +178,73 @@ func TestRealServerShutdownEndsTheClientWithStatus1(t *testing.T) {
 		t.Errorf("stderr %q, want %q", got, want)
 	}
 	t.Logf("the client's last lines:\n%s", bot.stdout.String())
+}
+
+// serverHasAccounts reports whether the server binary keeps registered
+// nicknames: its -h lists -data.
+func serverHasAccounts(t *testing.T) bool {
+	t.Helper()
+	out, _ := exec.Command(sessiontest.Binary(t, "teahouse/server"), "-h").CombinedOutput()
+	return strings.Contains(string(out), "-data")
+}
+
+func TestRealServerTakesPasswordsFromTheClient(t *testing.T) {
+	if !serverHasAccounts(t) {
+		t.Skip("this server has no accounts yet (no -data flag)")
+	}
+	srv := startRealServer(t, "-data", filepath.Join(t.TempDir(), "teahouse.db"))
+	pwFile := writePasswordFile(t, testPassword+"\n", 0o600)
+	outputs := map[string]string{}
+
+	t.Run("a script registers its nickname with TEAHOUSE_PASSWORD", func(t *testing.T) {
+		c := startClientProcessEnv(t, []string{passwordEnv + "=" + testPassword}, "-nick", "tea-bot", srv.addr)
+		c.write(t, "/register\n")
+		sessiontest.WaitContains(t, "stdout", &c.stdout, "-> registered tea-bot")
+		c.write(t, "/quit\n")
+		c.stdin.Close()
+		if code := c.exitCode(t); code != exitOK {
+			t.Fatalf("exit %d, want 0; stderr: %s", code, c.stderr.String())
+		}
+		outputs["register stdout"], outputs["register stderr"] = c.stdout.String(), c.stderr.String()
+	})
+	t.Run("a script logs in with -password-file", func(t *testing.T) {
+		alice := rawPeer(t, srv.addr, "alice")
+		c := startClientProcess(t, "-password-file", pwFile, "-nick", "tea-bot", srv.addr)
+		alice.Expect("*** tea-bot joined #lobby")
+		c.write(t, "hello alice\n")
+		alice.Expect("tea-bot: hello alice")
+		c.write(t, "/quit\n")
+		c.stdin.Close()
+		if code := c.exitCode(t); code != exitOK {
+			t.Fatalf("exit %d, want 0; stderr: %s", code, c.stderr.String())
+		}
+		outputs["login stdout"], outputs["login stderr"] = c.stdout.String(), c.stderr.String()
+	})
+	t.Run("a wrong password ends a script with status 1", func(t *testing.T) {
+		c := startClientProcessEnv(t, []string{passwordEnv + "=not the password"}, "-nick", "tea-bot", srv.addr)
+		c.write(t, "this line is no password\n")
+		if code := c.exitCode(t); code != exitFail {
+			t.Fatalf("exit %d, want 1; stderr: %s", code, c.stderr.String())
+		}
+		want := "teahouse: the password from TEAHOUSE_PASSWORD was refused: wrong password\n"
+		if got := c.stderr.String(); got != want {
+			t.Errorf("stderr %q, want %q", got, want)
+		}
+		outputs["wrong stdout"] = c.stdout.String()
+	})
+	t.Run("a typed password in pipe mode is never echoed", func(t *testing.T) {
+		c := startClientProcess(t, "-nick", "tea-bot", srv.addr)
+		c.write(t, testPassword+"\n/passwd\n"+testPassword+"\n"+testPassword+"\n"+testPassword+"\nall done\n")
+		sessiontest.WaitContains(t, "stdout", &c.stdout, "tea-bot: all done\n")
+		c.write(t, "/quit\n")
+		c.stdin.Close()
+		if code := c.exitCode(t); code != exitOK {
+			t.Fatalf("exit %d, want 0; stderr: %s", code, c.stderr.String())
+		}
+		if !strings.Contains(c.stdout.String(), "-> password changed for tea-bot") {
+			t.Errorf("stdout has no confirmation:\n%s", c.stdout.String())
+		}
+		outputs["typed stdout"], outputs["typed stderr"] = c.stdout.String(), c.stderr.String()
+	})
+	wantNoPassword(t, testPassword, outputs)
 }

@@ -42,7 +42,10 @@ func localEcho(nick, line string) (string, bool) {
 func nickAttempt(line string) string {
 	word, rest := splitWord(line)
 	switch strings.ToLower(word) {
-	case "login", "/login", "/nick":
+	case "login", "/login":
+		name, _ := cutWordSpace(rest) // a password may follow
+		return name
+	case "/nick":
 		return rest
 	}
 	if strings.HasPrefix(line, "/") {

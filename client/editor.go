@@ -58,6 +58,10 @@ type editor struct {
 	pos    int  // cursor, an index into line
 	scroll int  // first rune of line shown
 	closed bool // the terminal is being restored: print lines plainly
+	// hidden is set while the server waits for a password: what is typed
+	// is not drawn, not remembered, and an empty line is entered too.
+	hidden     bool
+	sentHidden bool // the line readLine returned last was typed hidden
 
 	hist    []string // entered lines, oldest first
 	histIdx int      // -1: editing a new line; else an index from the newest
@@ -156,12 +160,23 @@ func (e *editor) handle(k key) (line string, err error, done bool) {
 		e.line[e.pos] = k.r
 		e.pos++
 	case keyEnter:
+		if e.hidden {
+			// A password is never kept for ↑; an empty one cancels, so it
+			// is entered too.
+			e.sentHidden = true
+			return string(e.line), nil, true
+		}
 		if len(e.line) == 0 {
 			return "", nil, false
 		}
 		// The line stays as it is, on screen and in e.line, until commit.
+		e.sentHidden = false
 		line = string(e.line)
-		e.remember(line)
+		if maskSecrets(line) == line {
+			// A one-line form's password (/login alice PASSWORD) is
+			// not kept for ↑ either.
+			e.remember(line)
+		}
 		return line, nil, true
 	case keyBackspace:
 		if e.pos > 0 {
@@ -179,9 +194,13 @@ func (e *editor) handle(k key) (line string, err error, done bool) {
 	case keyEnd:
 		e.pos = len(e.line)
 	case keyUp:
-		e.browse(+1)
+		if !e.hidden { // history would replace the password unseen
+			e.browse(+1)
+		}
 	case keyDown:
-		e.browse(-1)
+		if !e.hidden {
+			e.browse(-1)
+		}
 	case keyKillEnd:
 		e.line = e.line[:e.pos]
 	case keyKillStart:
@@ -269,9 +288,42 @@ func (e *editor) commit(shown string) {
 		e.buf = append(e.buf, shown...)
 		e.buf = append(e.buf, crlf...)
 	}
-	e.line, e.pos, e.scroll = e.line[:0], 0, 0
+	e.clearLine()
 	e.redraw()
 	e.flush()
+}
+
+// clearLine empties the input line, wiping what it held: it may have been
+// a password.
+func (e *editor) clearLine() {
+	clear(e.line[:cap(e.line)])
+	e.line, e.pos, e.scroll = e.line[:0], 0, 0
+}
+
+// lastHidden reports whether the line readLine returned last was typed
+// while hidden, and so is a password.
+func (e *editor) lastHidden() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.sentHidden
+}
+
+// setHidden starts or ends hiding what is typed. A half-typed line is
+// dropped either way: text typed hidden must never be drawn, and text
+// typed visibly was not meant as a password.
+func (e *editor) setHidden(on bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.hidden == on {
+		return
+	}
+	e.hidden = on
+	e.clearLine()
+	e.histIdx, e.draft = -1, ""
+	if !e.closed {
+		e.redraw()
+		e.flush()
+	}
 }
 
 // resize takes the terminal's new width and redraws.
@@ -303,6 +355,14 @@ func (e *editor) close() {
 // the cursor in its column. The row never reaches the last column, so the
 // terminal never wraps it.
 func (e *editor) redraw() {
+	if e.hidden {
+		// Nothing for what is typed, not even a star per character: as
+		// with sudo, passwd and ssh, the length is nobody's business. The
+		// cursor rests after the prompt.
+		e.buf = append(e.buf, eraseLine...)
+		e.buf = append(e.buf, e.prompt...)
+		return
+	}
 	avail := max(e.width-e.promptWidth-1, minInputColumns)
 	e.fitScroll(avail)
 	end, used := e.scroll, 0

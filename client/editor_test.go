@@ -206,3 +206,78 @@ func TestInputStopsAtTheServersLineLimit(t *testing.T) {
 		t.Errorf("line of %d bytes, want the limit %d", got, maxInputLine)
 	}
 }
+
+func TestHiddenInputIsNeverDrawnNorRemembered(t *testing.T) {
+	keysAtPrompt := []struct {
+		name string
+		keys string
+	}{
+		{"plain typing", testPassword},
+		{"typing with edits", "tea\x7f\x7fx\x1b[Dy\x01z\x05 42"},
+		{"CJK typing", "茶 for two"},
+		{"an arrow up, which would recall history", "ab\x1b[Acd"},
+	}
+	for _, tt := range keysAtPrompt {
+		t.Run(tt.name+" shows nothing after the prompt", func(t *testing.T) {
+			e, scr := newTestEditor(t, 40)
+			typeKeys(e, "earlier line\r")
+			e.commit("> earlier line")
+			e.setHidden(true)
+			typeAll(t, e, tt.keys)
+			wantScreen(t, scr, []string{"> earlier line", ">"}, 2)
+			line, err, done := typeKeys(e, "\r")
+			if !done || err != nil || !e.lastHidden() {
+				t.Fatalf("Enter: %q, %v, done %v, hidden %v", line, err, done, e.lastHidden())
+			}
+			if strings.Contains(line, "earlier") {
+				t.Errorf("history leaked into the password: %q", line)
+			}
+			e.commit("> (hidden)")
+			e.setHidden(false)
+			typeAll(t, e, "\x1b[A") // ↑ recalls the line before the password
+			wantScreen(t, scr, []string{"> earlier line", "> (hidden)", "> earlier line"}, 2+len("earlier line"))
+		})
+	}
+	t.Run("an empty line is entered, to cancel", func(t *testing.T) {
+		e, _ := newTestEditor(t, 40)
+		e.setHidden(true)
+		if line, err, done := typeKeys(e, "\r"); !done || err != nil || line != "" || !e.lastHidden() {
+			t.Errorf("Enter on an empty hidden line: %q, %v, done %v", line, err, done)
+		}
+	})
+	t.Run("Ctrl-D on an empty line still leaves", func(t *testing.T) {
+		e, _ := newTestEditor(t, 40)
+		e.setHidden(true)
+		if _, err, done := typeKeys(e, "\x04"); !done || !errors.Is(err, io.EOF) {
+			t.Errorf("Ctrl-D: %v, done %v; want io.EOF", err, done)
+		}
+	})
+	t.Run("Ctrl-C still leaves", func(t *testing.T) {
+		e, _ := newTestEditor(t, 40)
+		e.setHidden(true)
+		typeAll(t, e, "abc")
+		if _, err, done := typeKeys(e, "\x03"); !done || !errors.Is(err, errInterrupt) {
+			t.Errorf("Ctrl-C: %v, done %v; want errInterrupt", err, done)
+		}
+	})
+	t.Run("text typed hidden is dropped, not shown, when hiding ends", func(t *testing.T) {
+		e, scr := newTestEditor(t, 40)
+		e.setHidden(true)
+		typeAll(t, e, "typed ahead")
+		e.setHidden(false)
+		wantScreen(t, scr, []string{">"}, 2)
+		if line, _, done := typeKeys(e, "x\r"); !done || line != "x" || e.lastHidden() {
+			t.Errorf("the next line: %q, done %v, hidden %v; want a visible \"x\"", line, done, e.lastHidden())
+		}
+	})
+	t.Run("an incoming line keeps the hidden input hidden", func(t *testing.T) {
+		e, scr := newTestEditor(t, 40)
+		e.setHidden(true)
+		typeAll(t, e, "secret")
+		e.printLine("alice: hi")
+		wantScreen(t, scr, []string{"alice: hi", ">"}, 2)
+		if line, _, _ := typeKeys(e, "\r"); line != "secret" {
+			t.Errorf("line %q, want the typed password", line)
+		}
+	})
+}

@@ -124,11 +124,18 @@ type inProcess struct {
 // stdin.
 func startClient(t *testing.T, args ...string) *inProcess {
 	t.Helper()
+	return startClientEnv(t, nil, args...)
+}
+
+// startClientEnv is startClient with env as the client's environment.
+func startClientEnv(t *testing.T, env map[string]string, args ...string) *inProcess {
+	t.Helper()
 	pr, pw := io.Pipe()
 	ctx, cancel := context.WithCancelCause(context.Background())
 	p := &inProcess{stdin: pw, code: make(chan int, 1), cancel: cancel}
 	t.Cleanup(func() { pw.Close(); cancel(nil) })
-	go func() { p.code <- run(ctx, args, stdio{in: pr, out: &p.stdout, err: &p.stderr}) }()
+	getenv := func(k string) string { return env[k] }
+	go func() { p.code <- run(ctx, args, stdio{in: pr, out: &p.stdout, err: &p.stderr, getenv: getenv}) }()
 	return p
 }
 

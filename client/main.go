@@ -1,7 +1,7 @@
 // Command client is teahouse's bundled chat client: the friendly way in
 // for people who would rather not use telnet, and a scriptable one.
 //
-//	go run ./client [-nick NAME] [-encoding utf-8|gbk] [HOST:PORT | HOST PORT]
+//	go run ./client [-nick NAME] [-encoding utf-8|gbk] [-password-file FILE] [HOST:PORT | HOST PORT]
 //
 // On a terminal it runs a line editor: incoming lines print above what is
 // being typed, with colours for nicknames, announcements and private
@@ -35,14 +35,15 @@ func main() {
 type stdio struct {
 	in       io.Reader
 	out, err io.Writer
-	ttyIn    *os.File // stdin, when interactive
-	ttyOut   *os.File // stdout, when interactive
-	colour   bool     // stdout is a terminal and NO_COLOR is not set
+	ttyIn    *os.File            // stdin, when interactive
+	ttyOut   *os.File            // stdout, when interactive
+	colour   bool                // stdout is a terminal and NO_COLOR is not set
+	getenv   func(string) string // the environment (TEAHOUSE_PASSWORD); nil: empty
 }
 
 // osStdio describes the process's own standard streams.
 func osStdio() stdio {
-	s := stdio{in: os.Stdin, out: os.Stdout, err: os.Stderr}
+	s := stdio{in: os.Stdin, out: os.Stdout, err: os.Stderr, getenv: os.Getenv}
 	outTerm := term.IsTerminal(int(os.Stdout.Fd()))
 	if outTerm && term.IsTerminal(int(os.Stdin.Fd())) {
 		s.ttyIn, s.ttyOut = os.Stdin, os.Stdout
@@ -54,7 +55,7 @@ func osStdio() stdio {
 
 // run is the whole program but for os.Exit, so tests can drive it.
 func run(ctx context.Context, args []string, s stdio) int {
-	opts, err := parseArgs(args, s.out)
+	opts, err := parseArgs(args, s.out, s.getenv)
 	switch {
 	case errors.Is(err, flag.ErrHelp):
 		return exitOK
@@ -71,6 +72,7 @@ func run(ctx context.Context, args []string, s stdio) int {
 	c := newClient(l, opts, s.colour)
 	var o outcome
 	if s.ttyIn != nil {
+		c.interactive = true
 		o = c.runTerminal(ctx, s.ttyIn, s.ttyOut)
 	} else {
 		c.out = &linePrinter{w: s.out}

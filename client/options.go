@@ -54,6 +54,9 @@ type options struct {
 	nick    string        // answers the nickname prompt; empty: the user types one
 	charset wire.Charset  // the session's charset on the wire
 	drain   time.Duration // pipe mode: how long to listen after stdin ends
+	// password answers the server's password prompts, from
+	// -password-file or TEAHOUSE_PASSWORD; zero when neither is given.
+	password passwordSource
 }
 
 // usageError is a bad command line, which exits with status 2.
@@ -77,8 +80,17 @@ stdout redirected it reads plain lines from stdin, for scripts:
 
   printf 'hi\n/quit\n' | client -nick bot
 
-Exit status: 0 after /quit, 1 when the server cannot be reached or closes
-the connection, 2 for a bad command line, 128+n after signal n. Colours
+A registered nickname's password is asked for with a reply ending in
+"password:". On a terminal what you type then is not shown (nothing, not
+even stars) nor kept for the arrow keys; an empty line cancels. Scripts
+pass it with -password-file FILE or $TEAHOUSE_PASSWORD, and the client
+answers each prompt itself, never printing the password. The one-line
+forms (/login NAME PASSWORD, /register PASSWORD, /passwd CURRENT NEW,
+/unregister PASSWORD) are shown with **** in place of the password.
+
+Exit status: 0 after /quit, 1 when the server cannot be reached, closes
+the connection or refuses a script's password, 2 for a bad command line
+or password file, 128+n after signal n. Colours
 are used when stdout is a terminal and NO_COLOR is not set.
 
 flags:
@@ -86,7 +98,7 @@ flags:
 
 // parseArgs reads the command line. -h prints the usage to help and returns
 // flag.ErrHelp; any other problem returns a usageError.
-func parseArgs(args []string, help io.Writer) (options, error) {
+func parseArgs(args []string, help io.Writer, getenv func(string) string) (options, error) {
 	o := options{drain: defaultDrain}
 	fs := flag.NewFlagSet("client", flag.ContinueOnError)
 	// The flag package would print its usage on every error; we print one
@@ -96,6 +108,7 @@ func parseArgs(args []string, help io.Writer) (options, error) {
 	fs.StringVar(&o.nick, "nick", "", "answer the nickname prompt with `NAME` (default: type one)")
 	enc := fs.String("encoding", "utf-8", "charset spoken with the server: `utf-8 or gbk`")
 	fs.DurationVar(&o.drain, "drain", defaultDrain, "pipe mode: keep listening this long after stdin ends")
+	pwFile := fs.String("password-file", "", "answer the server's password prompts with the first line of `FILE`,\nwhich must be readable by you alone (chmod 600); the password is\nnever shown. Without it, $"+passwordEnv+" is used if set")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprintf(help, usageText, net.JoinHostPort(defaultHost, defaultPort))
@@ -114,6 +127,9 @@ func parseArgs(args []string, help io.Writer) (options, error) {
 		return o, badUsage("-drain must not be negative")
 	}
 	if o.addr, err = parseAddr(fs.Args()); err != nil {
+		return o, badUsage("%v", err)
+	}
+	if o.password, err = loadPassword(*pwFile, getenv); err != nil {
 		return o, badUsage("%v", err)
 	}
 	return o, nil

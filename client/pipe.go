@@ -71,10 +71,18 @@ func (c *client) runPipe(ctx context.Context, stdin io.Reader, stderr io.Writer)
 			return c.ended()
 		case <-ctx.Done():
 			return c.interrupted(ctx)
+		case <-c.authFail:
+			return c.authFailed()
 		case chunk, ok := <-chunks:
 			if !ok {
-				// A last line without a newline is still a line.
+				// A last line without a newline is still a line; but no
+				// line at all is not an empty one, which at a password
+				// prompt would be sent (it cancels).
+				partial := f.Buffered() > 0
 				f.Feed([]byte{'\n'}, q)
+				if n := len(q.lines); !partial && n > 0 && q.lines[n-1] == "" {
+					q.lines = q.lines[:n-1]
+				}
 			} else {
 				f.Feed(chunk, q)
 			}
@@ -98,12 +106,29 @@ func (c *client) runPipe(ctx context.Context, stdin io.Reader, stderr io.Writer)
 
 // sendScripted sends one stdin line. While logging in, it first waits for
 // the answer to the previous nickname, so a script's chat lines are not
-// taken for nicknames and are echoed after the join, as on screen.
+// taken for nicknames and are echoed after the join, as on screen. After a
+// line that may raise a password prompt it waits for the reply, so that a
+// password is known for one before it is sent: it is then sent as it is,
+// and never echoed.
 func (c *client) sendScripted(ctx context.Context, line string) (outcome, bool) {
-	if nick, waiting, _, _ := c.room.loginState(); nick == "" && waiting {
+	if c.authFailedNow() {
+		return c.authFailed(), true
+	}
+	// A reply to a nickname may be the greeting before its join (or the
+	// verdict on its password): that is waited out too.
+	if nick, waiting, refusal, _ := c.room.loginState(); nick == "" && (waiting || refusal != "") {
 		if o, end := c.awaitLogin(ctx); end {
 			return o, true
 		}
+	}
+	if o, end := c.awaitReply(ctx); end {
+		return o, true
+	}
+	if c.room.asking() {
+		if err := c.answer(line); err != nil {
+			return c.sendFailed(err), true
+		}
+		return outcome{}, false
 	}
 	if err := c.say(line, c.showEcho); err != nil {
 		return c.sendFailed(err), true
@@ -126,10 +151,16 @@ func (c *client) awaitLogin(ctx context.Context) (outcome, bool) {
 	defer t.Stop()
 	var settle <-chan time.Time // runs while a reply waits for a join that may follow
 	for {
+		if c.authFailedNow() {
+			return c.authFailed(), true
+		}
 		nick, waiting, refusal, changed := c.room.loginState()
+		open, _, _ := c.room.promptState()
 		switch {
 		case nick != "":
 			return outcome{}, false
+		case waiting && open:
+			return outcome{}, false // the nickname is registered: the next line is its password
 		case waiting:
 		case refusal == "":
 			return outcome{}, false // nothing asked, nothing to wait for
@@ -141,13 +172,44 @@ func (c *client) awaitLogin(ctx context.Context) (outcome, bool) {
 		select {
 		case <-changed:
 		case <-settle:
+			c.room.settle()
 			return c.refused(refusal)
 		case <-c.done:
 			return c.ended(), true
 		case <-ctx.Done():
 			return c.interrupted(ctx), true
+		case <-c.authFail:
+			return c.authFailed(), true
 		case <-t.C:
 			return outcome{}, false // a slow server: carry on, the lines keep their order
+		}
+	}
+}
+
+// awaitReply waits, up to loginWait, for the server's reply to a line
+// that may have raised a password prompt: /register, /passwd or
+// /unregister alone, or a password (a wrong one is asked for again).
+func (c *client) awaitReply(ctx context.Context) (outcome, bool) {
+	t := time.NewTimer(loginWait)
+	defer t.Stop()
+	for {
+		if c.authFailedNow() {
+			return c.authFailed(), true
+		}
+		_, waiting, changed := c.room.promptState()
+		if !waiting {
+			return outcome{}, false
+		}
+		select {
+		case <-changed:
+		case <-c.done:
+			return c.ended(), true
+		case <-ctx.Done():
+			return c.interrupted(ctx), true
+		case <-c.authFail:
+			return c.authFailed(), true
+		case <-t.C:
+			return outcome{}, false // a slow server: carry on
 		}
 	}
 }
@@ -172,6 +234,8 @@ func (c *client) drain(ctx context.Context) outcome {
 			return c.ended()
 		case <-ctx.Done():
 			return c.interrupted(ctx)
+		case <-c.authFail:
+			return c.authFailed()
 		case <-t.C:
 		}
 	}

@@ -292,7 +292,7 @@ func TestHelpExplainsEachFlag(t *testing.T) {
 	if code := p.exit(t); code != exitOK {
 		t.Fatalf("exit %d, want 0", code)
 	}
-	for _, want := range []string{"HOST:PORT | HOST PORT", "localhost:6666", "-nick NAME", "-encoding utf-8 or gbk", "-drain", "NO_COLOR"} {
+	for _, want := range []string{"HOST:PORT | HOST PORT", "localhost:6666", "-nick NAME", "-encoding utf-8 or gbk", "-drain", "NO_COLOR", "-password-file FILE", "TEAHOUSE_PASSWORD", "chmod 600"} {
 		if !strings.Contains(p.stdout.String(), want) {
 			t.Errorf("-h does not mention %q:\n%s", want, p.stdout.String())
 		}

@@ -266,3 +266,144 @@ func TestTerminalRedrawsTheInputLineWhenResized(t *testing.T) {
 	fc.quit()
 	s.exitCode(t)
 }
+
+func TestTerminalHidesWhatIsTypedAtAPasswordPrompt(t *testing.T) {
+	srv := startFakeServer(t)
+	s := startPTY(t, srv.addr())
+	fc := srv.accept(t)
+	fc.greet()
+	s.waitRows(t, 2, fakePrompt, ">")
+	s.typeIn(t, "alice\r")
+	fc.ExpectNext("alice")
+	prompt := promptFor(loginPromptFor, "alice")
+	fc.Send(prompt)
+	s.waitRows(t, 2, "> alice", prompt, ">")
+
+	s.typeIn(t, testPassword+"\r")
+	fc.ExpectNext(testPassword)
+	s.waitRows(t, 2, prompt, "> (hidden)", ">")
+	fc.Send("-> hello alice! /help lists the commands", "*** alice joined #lobby")
+	s.waitRows(t, 2, "*** alice joined #lobby", ">")
+
+	s.typeIn(t, "\x1b[A") // ↑: the nickname, not the password
+	s.waitRows(t, 2+len("alice"), "*** alice joined #lobby", "> alice")
+	s.typeIn(t, "\x15\x03") // Ctrl-U, Ctrl-C
+	fc.quit()
+	if code := s.exitCode(t); code != exitOK {
+		t.Errorf("exit %d, want 0", code)
+	}
+	s.wantCooked(t)
+	wantNoPassword(t, testPassword, map[string]string{"the terminal": s.raw.String()})
+}
+
+func TestTerminalPasswordPromptKeepsCancelAndLeaving(t *testing.T) {
+	prompt := promptFor(loginPromptFor, "alice")
+	t.Run("an empty line is sent, and cancels", func(t *testing.T) {
+		srv := startFakeServer(t)
+		s := startPTY(t, "-nick", "alice", srv.addr())
+		fc := srv.accept(t)
+		fc.greet()
+		fc.ExpectNext("alice")
+		fc.Send(prompt)
+		s.waitRows(t, 2, prompt, ">")
+		s.typeIn(t, "\r")
+		fc.ExpectNext("")
+		fc.Send("-> cancelled: type another nickname")
+		s.waitRows(t, 2, "-> cancelled: type another nickname", ">")
+		s.typeIn(t, "bob") // typing shows again
+		s.waitRows(t, 2+3, "-> cancelled: type another nickname", "> bob")
+		s.typeIn(t, "\x03")
+		fc.ExpectNext("/quit")
+		fc.Conn.Close()
+		s.exitCode(t)
+	})
+	for _, key := range []struct{ name, keys string }{{"Ctrl-C", "\x03"}, {"Ctrl-D", "\x04"}} {
+		t.Run(key.name+" cancels the prompt, then leaves with /quit", func(t *testing.T) {
+			srv := startFakeServer(t)
+			s := startPTY(t, "-nick", "alice", srv.addr())
+			fc := srv.accept(t)
+			fc.greet()
+			fc.ExpectNext("alice")
+			fc.Send(prompt)
+			s.waitRows(t, 2, prompt, ">")
+			s.typeIn(t, key.keys)
+			fc.ExpectNext("") // else the server would take /quit for a password
+			fc.quit()
+			if code := s.exitCode(t); code != exitOK {
+				t.Errorf("exit %d, want 0", code)
+			}
+			s.wantCooked(t)
+		})
+	}
+}
+
+func TestTerminalAnswersPromptsFromItsSource(t *testing.T) {
+	path := writePasswordFile(t, testPassword+"\n", 0o600)
+	tests := []struct {
+		name string
+		env  []string
+		args []string
+		from string
+	}{
+		{"TEAHOUSE_PASSWORD", []string{"NO_COLOR=1", passwordEnv + "=" + testPassword}, nil, passwordEnv},
+		{"-password-file", []string{"NO_COLOR=1"}, []string{"-password-file", path}, "-password-file"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := startFakeServer(t)
+			s := startPTYEnv(t, tt.env, append(tt.args, "-nick", "alice", srv.addr())...)
+			fc := srv.accept(t)
+			if _, answer := fc.loginRegistered(testPassword); answer != testPassword {
+				t.Fatalf("the client answered %q, want the password", answer)
+			}
+			s.waitRows(t, 2, "*** alice joined #lobby", ">")
+			if !strings.Contains(s.screen.String(), "> (hidden) from "+tt.from) {
+				t.Errorf("the screen does not say where the password came from:\n%s", s.screen)
+			}
+			s.typeIn(t, "\x03")
+			fc.quit()
+			s.exitCode(t)
+			wantNoPassword(t, testPassword, map[string]string{"the terminal": s.raw.String()})
+		})
+	}
+}
+
+func TestTerminalMasksTheOneLineForms(t *testing.T) {
+	tests := []struct {
+		name, typed, shown string
+		loggedIn           bool
+	}{
+		{"/login NAME PASSWORD", "/login alice s3cret-pw", "> /login alice ****", false},
+		{"login NAME PASSWORD", "login alice s3cret-pw", "> login alice ****", false},
+		{"/register PASSWORD", "/register s3cret-pw", "> /register ****", true},
+		{"/passwd CURRENT NEW", "/passwd s3cret-pw n3w-s3cret", "> /passwd **** ****", true},
+		{"/unregister PASSWORD", "/unregister s3cret-pw", "> /unregister ****", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := startFakeServer(t)
+			args := []string{srv.addr()}
+			if tt.loggedIn {
+				args = append([]string{"-nick", "bob"}, args...)
+			}
+			s := startPTY(t, args...)
+			fc := srv.accept(t)
+			if tt.loggedIn {
+				fc.login()
+				s.waitRows(t, 2, "*** bob joined #lobby", ">")
+			} else {
+				fc.greet()
+				s.waitRows(t, 2, fakePrompt, ">")
+			}
+			s.typeIn(t, tt.typed+"\r")
+			fc.ExpectNext(tt.typed)
+			s.waitRows(t, 2, tt.shown, ">")
+			s.typeIn(t, "\x1b[A\x1b[A") // ↑: nothing to recall, the password was not kept
+			s.typeIn(t, "x")
+			s.waitRows(t, 3, tt.shown, "> x")
+			s.typeIn(t, "\x15\x03")
+			fc.quit()
+			s.exitCode(t)
+		})
+	}
+}

@@ -71,14 +71,14 @@ func TestRoomCountsAnswersToNicknames(t *testing.T) {
 	if _, waiting, _, _ := r.loginState(); !waiting {
 		t.Fatal("not waiting after a nickname was sent")
 	}
-	joined, answered := r.observe(parseLine("-> nickname alice is taken"))
-	if joined || !answered {
-		t.Fatalf("refusal: joined %v answered %v, want false true", joined, answered)
+	o := r.observe(parseLine("-> nickname alice is taken"))
+	if o.joined || !o.answered {
+		t.Fatalf("refusal: joined %v answered %v, want false true", o.joined, o.answered)
 	}
 	if _, waiting, refusal, _ := r.loginState(); waiting || refusal != "nickname alice is taken" {
 		t.Fatalf("after refusal: waiting %v refusal %q", waiting, refusal)
 	}
-	if _, answered := r.observe(parseLine("-> try /help")); answered {
+	if o := r.observe(parseLine("-> try /help")); o.answered {
 		t.Error("a reply with no attempt pending counted as an answer")
 	}
 }

@@ -91,13 +91,25 @@ func (c *client) keyboard(ctx context.Context, ed *editor, in io.Reader) outcome
 	for {
 		line, err := ed.readLine(keysCtx, chunks)
 		switch {
+		case err == nil && ed.lastHidden():
+			// A password: sent as typed, shown only as (hidden); an empty
+			// one cancels the prompt and shows nothing.
+			shown := ""
+			if line != "" {
+				shown = inputPrompt + hiddenMark
+			}
+			ed.commit(shown)
+			if err := c.answer(line); err != nil {
+				return c.sendFailed(err)
+			}
 		case err == nil && strings.TrimSpace(line) == "":
 			ed.commit("") // nothing to send: just a fresh prompt
 		case err == nil:
 			err := c.say(line, func(echo string) {
 				if echo == "" {
-					// Commands and nicknames stay as typed, as in a shell.
-					echo = inputPrompt + line
+					// Commands and nicknames stay as typed, as in a shell,
+					// but for the password of a one-line form.
+					echo = inputPrompt + maskSecrets(line)
 				}
 				ed.commit(echo)
 			})
