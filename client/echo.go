@@ -1,10 +1,15 @@
 package main
 
-import "strings"
+import (
+	"strings"
+
+	"teahouse/session"
+)
 
 // The server does not send a user's own chat lines back (unless /echo on),
 // so the client prints them itself, in the server's format, and the screen
-// reads like the room. The rules are deliberately few:
+// reads like the room. The server's parser decides what a line is; the
+// rules that follow from it:
 //
 //	text          -> NICK: text
 //	//text        -> NICK: /text   (a chat line that starts with '/')
@@ -16,63 +21,47 @@ import "strings"
 // Lines that leave (/quit, /logout, /exit, logout) are never echoed.
 
 // localEcho returns the line the room sees when nick sends line, and false
-// when the server's own answer is all there is to show.
+// when the server's own answer is all there is to show. The line is read
+// by the server's own parser (session.ParseLine), so the client cannot
+// disagree with the server about what is chat.
 func localEcho(nick, line string) (string, bool) {
-	if strings.HasPrefix(line, "//") {
-		return nick + sepChat + line[1:], true
+	p := session.ParseLine(line, true)
+	switch p.Command {
+	case "chat", "say":
+		return nick + sepChat + p.Args, p.Args != ""
+	case "me":
+		return prefixEmote + nick + " " + p.Args, p.Args != ""
 	}
-	word, rest := splitWord(line)
-	switch strings.ToLower(word) {
-	case "/me":
-		return prefixEmote + nick + " " + rest, rest != ""
-	case "/say", "say":
-		return nick + sepChat + rest, rest != ""
-	case "logout":
-		return "", false
-	}
-	if strings.HasPrefix(line, "/") || strings.HasPrefix(line, "@") {
-		return "", false
-	}
-	return nick + sepChat + line, true
+	return "", false
 }
 
 // nickAttempt returns the nickname that line asks for while logging in:
-// NAME, login NAME, /login NAME or /nick NAME. Other commands (/help,
-// /quit) ask for none.
+// NAME, login NAME [PASSWORD], /login NAME [PASSWORD] or /nick NAME. Other
+// commands (/help, /quit) ask for none.
 func nickAttempt(line string) string {
-	word, rest := splitWord(line)
-	switch strings.ToLower(word) {
-	case "login", "/login":
-		name, _ := cutWordSpace(rest) // a password may follow
+	p := session.ParseLine(line, false)
+	switch p.Command {
+	case "nickname", "nick":
+		return p.Args
+	case "login":
+		name, _ := cutWordSpace(p.Args) // a password may follow
 		return name
-	case "/nick":
-		return rest
 	}
-	if strings.HasPrefix(line, "/") {
-		return ""
-	}
-	return line
+	return ""
 }
 
 // echoSwitch reports whether line turns the server's echo of our own chat
 // lines on (+1) or off (-1); 0 when it does neither.
 func echoSwitch(line string) int {
-	word, rest := splitWord(line)
-	if !strings.EqualFold(word, "/echo") {
+	p := session.ParseLine(line, true)
+	if p.Command != "echo" {
 		return 0
 	}
-	switch strings.ToLower(rest) {
+	switch strings.ToLower(p.Args) {
 	case "on":
 		return +1
 	case "off":
 		return -1
 	}
 	return 0
-}
-
-// splitWord splits line at its first space: the command word and its
-// argument, trimmed.
-func splitWord(line string) (word, rest string) {
-	word, rest, _ = strings.Cut(line, " ")
-	return word, strings.TrimSpace(rest)
 }
