@@ -134,6 +134,7 @@ func (s *Session) answer(line string) {
 	case askNewPassword:
 		if err := checkPassword(line); err != nil {
 			s.reply(err.Error() + "; try again (an empty line cancels)")
+			s.reply(p.text())
 			return
 		}
 		p.first, p.ask = line, askNewAgain
@@ -167,6 +168,7 @@ func (s *Session) checkPassword(pw string) {
 	if wait := t.guesses.wait(t.now, s.addrKey(), "acct:"+p.key); wait > 0 {
 		t.stats.AuthThrottled.Add(1)
 		s.reply(fmt.Sprintf("too many wrong passwords: try again in %s", wait.Round(time.Second)))
+		s.reply(p.text()) // the question stands: every reply that keeps it open ends with it
 		return
 	}
 	p.busy = true

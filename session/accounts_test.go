@@ -36,7 +36,7 @@ func TestRegister(t *testing.T) {
 		{"a short password is refused in one line",
 			[]string{"/register short"}, []string{"-> a password needs at least 8 characters"}, false},
 		{"a short password at the prompt is asked again",
-			[]string{"/register", "short"}, []string{askNew, "-> a password needs at least 8 characters; try again (an empty line cancels)"}, false},
+			[]string{"/register", "short"}, []string{askNew, "-> a password needs at least 8 characters; try again (an empty line cancels)", askNew}, false},
 		{"two different passwords start again",
 			[]string{"/register", "secret12", "secret13"},
 			[]string{askNew, askAgain, "-> the two passwords differ; start again", askNew}, false},
@@ -237,7 +237,7 @@ func TestPasswordGuessingIsThrottled(t *testing.T) {
 			t.Fatalf("try %d: %q", i+1, got)
 		}
 	}
-	throttled := []string{askLogin, "-> too many wrong passwords: try again in 1s"}
+	throttled := []string{askLogin, "-> too many wrong passwords: try again in 1s", askLogin}
 	expectLines(t, "the sixth try at once", try("secret12"), throttled)
 	h.clock.advance(GuessBaseDelay)
 	expectLines(t, "the right password after the wait", try("secret12"), []string{askLogin, helloAlice, aliceJoined})
