@@ -445,9 +445,7 @@ func cmdPasswd(s *Session, args string) error {
 	if err := checkPassword(next); err != nil {
 		return err
 	}
-	s.prompt = prompt{ask: askCurrentPassword, purpose: forPasswd, name: s.nick, key: s.key, ticket: s.prompt.ticket + 1}
-	s.prompt.first = next
-	s.checkPassword(current)
+	s.askOrCheck(prompt{ask: askCurrentPassword, purpose: forPasswd, name: s.nick, key: s.key, first: next}, current)
 	return nil
 }
 
@@ -456,15 +454,20 @@ func cmdUnregister(s *Session, args string) error {
 	if err := s.ownAccount(); err != nil {
 		return err
 	}
-	p := prompt{ask: askCurrentPassword, purpose: forUnregister, name: s.nick, key: s.key}
-	if args == "" {
+	s.askOrCheck(prompt{ask: askCurrentPassword, purpose: forUnregister, name: s.nick, key: s.key}, args)
+	return nil
+}
+
+// askOrCheck puts p's question, or, when the password came on the command
+// line already, checks it as the answer.
+func (s *Session) askOrCheck(p prompt, pw string) {
+	if pw == "" {
 		s.askFor(p)
-		return nil
+		return
 	}
 	p.ticket = s.prompt.ticket + 1
 	s.prompt = p
-	s.checkPassword(args)
-	return nil
+	s.checkPassword(pw)
 }
 
 // ownAccount reports why s is not logged in to its nickname's account.

@@ -29,14 +29,7 @@ func (t *Table) login(s *Session, name, pw string) error {
 		}
 		return t.welcome(s, name, key)
 	}
-	p := prompt{ask: askLoginPassword, purpose: forLogin, name: name, key: key}
-	if pw == "" {
-		s.askFor(p)
-		return nil
-	}
-	p.ticket = s.prompt.ticket + 1
-	s.prompt = p
-	s.checkPassword(pw)
+	s.askOrCheck(prompt{ask: askLoginPassword, purpose: forLogin, name: name, key: key}, pw)
 	return nil
 }
 
