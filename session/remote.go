@@ -37,6 +37,19 @@ type histWait struct {
 	live    []RemoteEvent
 }
 
+// gonePeer is a peer whose name was released without a leave line (yet).
+// A server that stops releases its names right after its lease, but the
+// two arrive through separate watchers, in either order: the names may
+// come first, and the node's loss must still announce these users.
+type gonePeer struct {
+	p  *peer
+	at time.Time
+}
+
+// goneKeep is how long a gonePeer waits for its node's loss or its leave
+// line.
+const goneKeep = 5 * time.Second
+
 // remoteState is the Table's cluster state.
 type remoteState struct {
 	cl       Cluster
@@ -46,6 +59,7 @@ type remoteState struct {
 	claiming map[string]UserID     // keys being claimed, by whom
 	granted  string                // the key a finished claim is being applied for
 	hist     map[string]*histWait  // by room key
+	gone     map[UserID]gonePeer   // peers whose name went without a leave line, lately
 	down     bool                  // the link is down or fenced; users were told
 	dropped  int                   // lines lost on the way in, not yet told
 	droppedT time.Time             // when users were last told
@@ -58,6 +72,7 @@ func (rs *remoteState) init(cl Cluster) {
 	rs.claims = make(map[UserID]*claimWait)
 	rs.claiming = make(map[string]UserID)
 	rs.hist = make(map[string]*histWait)
+	rs.gone = make(map[UserID]gonePeer)
 }
 
 // Remote is the entry point for what other servers said and what the link
@@ -70,6 +85,7 @@ func (t *Table) Remote(evs []RemoteEvent) {
 	for i := range evs {
 		t.remoteEvent(&evs[i])
 	}
+	t.stats.RemoteUsers.Store(int64(len(t.rc.peers)))
 	t.leave()
 }
 
@@ -91,6 +107,14 @@ func (t *Table) remoteEvent(ev *RemoteEvent) {
 			t.announce(r, ev.From+" joined #"+r.name)
 		}
 	case EvLeave:
+		if !strings.HasPrefix(ev.Text, "to #") { // gone, not moving: told here, not by a node loss
+			id := t.remoteID(ev.Origin, ev.SID)
+			delete(t.rc.gone, id)
+			if p := t.rc.peers[id]; p != nil {
+				t.peerGone(p.key, Presence{Node: id.Node, SID: id.Seq})
+				delete(t.rc.gone, id)
+			}
+		}
 		if r := t.rooms[ev.RoomKey]; r != nil && t.rc.hist[r.key] == nil {
 			t.announce(r, ev.From+" left #"+r.name+" ("+ev.Text+")")
 		}
@@ -202,6 +226,11 @@ func (t *Table) tellDropped() {
 func (t *Table) remoteTick() {
 	if t.rc.cl != nil {
 		t.tellDropped()
+		for id, g := range t.rc.gone {
+			if t.now.Sub(g.at) > goneKeep {
+				delete(t.rc.gone, id)
+			}
+		}
 	}
 }
 
@@ -235,6 +264,7 @@ func (t *Table) peerGone(key string, n Presence) {
 	}
 	if p := t.rc.peers[id]; p != nil && p.key == key {
 		delete(t.rc.peers, id)
+		t.rc.gone[id] = gonePeer{p: p, at: t.now}
 	}
 }
 
@@ -253,6 +283,12 @@ func (t *Table) nodeLost(node, why string) {
 		why = "node lost"
 	}
 	byRoom := make(map[string][]*peer)
+	for id, g := range t.rc.gone {
+		if id.Node == node {
+			byRoom[g.p.room] = append(byRoom[g.p.room], g.p)
+			delete(t.rc.gone, id)
+		}
+	}
 	for id, p := range t.rc.peers {
 		if id.Node != node {
 			continue

@@ -382,6 +382,31 @@ func TestNodeLost(t *testing.T) {
 		h.table.Remote([]RemoteEvent{{Kind: EvNodeLost, Node: nodeB, Text: "server shutting down"}})
 		expectLines(t, "alice", a.got(), []string{"*** bob left #lobby (server shutting down)"})
 	})
+	t.Run("a stopped server's names may go before its loss is known, and its users are still announced", func(t *testing.T) {
+		h, _ := newClusterHarness(t)
+		a := h.clusterLogin("alice")
+		h.peerIn(nodeB, 1, "bob", "lobby")
+		h.table.Remote([]RemoteEvent{
+			{Kind: EvNickGone, Key: "bob", Nick: Presence{Nick: "bob", Node: nodeB, SID: 1}},
+			{Kind: EvNodeLost, Node: nodeB, Text: "server shutting down"},
+		})
+		expectLines(t, "alice", a.got(), []string{"*** bob left #lobby (server shutting down)"})
+	})
+	t.Run("a user who quit is announced once, whichever comes first, the name's release or the leave line", func(t *testing.T) {
+		h, _ := newClusterHarness(t)
+		a := h.clusterLogin("alice")
+		h.peerIn(nodeB, 1, "bob", "lobby")
+		h.peerIn(nodeB, 2, "carol", "lobby")
+		gone := func(nick string, sid uint64) RemoteEvent {
+			return RemoteEvent{Kind: EvNickGone, Key: nick, Nick: Presence{Nick: nick, Node: nodeB, SID: sid}}
+		}
+		left := func(nick string, sid uint64) RemoteEvent {
+			return RemoteEvent{Kind: EvLeave, Origin: nodeB, SID: sid, From: nick, Room: "lobby", RoomKey: "lobby", Text: "quit"}
+		}
+		h.table.Remote([]RemoteEvent{gone("bob", 1), left("bob", 1), left("carol", 2), gone("carol", 2),
+			{Kind: EvNodeLost, Node: nodeB, Text: "node lost"}})
+		expectLines(t, "alice", a.got(), []string{"*** bob left #lobby (quit)", "*** carol left #lobby (quit)"})
+	})
 }
 
 func TestLinkNotices(t *testing.T) {
