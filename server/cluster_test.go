@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"net"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -93,6 +94,20 @@ func TestClusterThreeNodes(t *testing.T) {
 		bob.sendRaw(gbk(t, "茶来了") + "\r\n")
 		alice.expect("bob: 茶来了")
 		carol.expect("bob: 茶来了")
+	})
+
+	t.Run("a node that starts later replays the lobby's history to its first user", func(t *testing.T) {
+		d := startNode(t, url, "d")
+		fay := dial(t, d.addr)
+		fay.Name = "fay"
+		fay.expect("Welcome to teahouse!")
+		fay.send("fay")
+		before := fay.expect("*** fay joined #lobby")
+		if !slices.Contains(before, "alice: 你好，bob") || !slices.Contains(before, "bob: 茶来了") {
+			t.Errorf("fay got before her join line: %q", before)
+		}
+		fay.send("/quit")
+		fay.expectEOF()
 	})
 
 	t.Run("two people claiming one name on two nodes at once: exactly one gets it", func(t *testing.T) {

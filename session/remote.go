@@ -1,6 +1,7 @@
 package session
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -35,7 +36,12 @@ type claimWait struct {
 type histWait struct {
 	joiners []*Session
 	live    []RemoteEvent
+	since   time.Time
 }
+
+// histTimeout ends a wait for history that never came (the cluster
+// answers within its own timeout; this is the backstop).
+const histTimeout = 2 * time.Second
 
 // gonePeer is a peer whose name was released without a leave line (yet).
 // A server that stops releases its names right after its lease, but the
@@ -45,6 +51,18 @@ type gonePeer struct {
 	p  *peer
 	at time.Time
 }
+
+// whoisWait is a /whois asked of another server.
+type whoisWait struct {
+	nick string
+	at   time.Time
+}
+
+// errNoHistory ends a wait for history that never came.
+var errNoHistory = errors.New("no history from the other servers")
+
+// whoisTimeout is how long a /whois waits for another server's answer.
+const whoisTimeout = time.Second
 
 // goneKeep is how long a gonePeer waits for its node's loss or its leave
 // line.
@@ -60,6 +78,7 @@ type remoteState struct {
 	granted  string                // the key a finished claim is being applied for
 	hist     map[string]*histWait  // by room key
 	gone     map[UserID]gonePeer   // peers whose name went without a leave line, lately
+	whois    map[UserID]whoisWait  // /whois questions to other servers, by asker
 	down     bool                  // the link is down or fenced; users were told
 	dropped  int                   // lines lost on the way in, not yet told
 	droppedT time.Time             // when users were last told
@@ -73,6 +92,7 @@ func (rs *remoteState) init(cl Cluster) {
 	rs.claiming = make(map[string]UserID)
 	rs.hist = make(map[string]*histWait)
 	rs.gone = make(map[UserID]gonePeer)
+	rs.whois = make(map[UserID]whoisWait)
 }
 
 // Remote is the entry point for what other servers said and what the link
@@ -134,7 +154,12 @@ func (t *Table) remoteEvent(ev *RemoteEvent) {
 	case EvWhoisQ:
 		t.remoteWhois(ev)
 	case EvWhoisA:
-		if s := t.users[UserID{Seq: ev.ToSID}]; s != nil {
+		id := UserID{Seq: ev.ToSID}
+		if _, asked := t.rc.whois[id]; !asked {
+			return // answered too late: the asker was told already
+		}
+		delete(t.rc.whois, id)
+		if s := t.users[id]; s != nil {
 			s.reply(ev.Text)
 		}
 	case EvHistQ:
@@ -229,6 +254,19 @@ func (t *Table) remoteTick() {
 		for id, g := range t.rc.gone {
 			if t.now.Sub(g.at) > goneKeep {
 				delete(t.rc.gone, id)
+			}
+		}
+		for key, w := range t.rc.hist {
+			if t.now.Sub(w.since) >= histTimeout {
+				t.historyArrived(&RemoteEvent{Kind: EvHistA, RoomKey: key, Err: errNoHistory})
+			}
+		}
+		for id, w := range t.rc.whois {
+			if t.now.Sub(w.at) >= whoisTimeout {
+				delete(t.rc.whois, id)
+				if s := t.users[id]; s != nil {
+					s.reply(w.nick + "'s server did not answer")
+				}
 			}
 		}
 	}
@@ -526,7 +564,9 @@ func (t *Table) askWhois(s *Session, p *peer) {
 		To: p.nick, ToSID: p.id.Seq, Node: p.id.Node})
 	if !ok {
 		s.reply(fmt.Sprintf("%s: in #%s, on another server (%s)", p.nick, p.roomName, textNotSent))
+		return
 	}
+	t.rc.whois[s.id] = whoisWait{nick: p.nick, at: t.now}
 }
 
 // whoisLine is /whois's answer about a local user.
@@ -544,8 +584,11 @@ func (t *Table) remoteRoomCreated(r *Room) {
 	if t.rc.cl == nil {
 		return
 	}
-	history := false
-	if r != t.lobby && r.history.empty() {
+	// The lobby is subscribed at start, when no peer is known yet: its
+	// history is asked for if this server has none of its own (stored).
+	lobby := t.lobby == nil || r == t.lobby // NewTable creates the lobby first
+	history := lobby && r.history.empty()
+	if !lobby && r.history.empty() {
 		for _, p := range t.rc.peers {
 			if p.room == r.key {
 				history = true
@@ -557,7 +600,7 @@ func (t *Table) remoteRoomCreated(r *Room) {
 		return // the others are unreachable: the room starts alone
 	}
 	if history {
-		t.rc.hist[r.key] = &histWait{}
+		t.rc.hist[r.key] = &histWait{since: t.now}
 	}
 }
 

@@ -70,6 +70,8 @@ func newClusterHarness(t *testing.T) (*harness, *fakeCluster) {
 	t.Helper()
 	fc := newFakeCluster()
 	h := newHarness(t, func(c *Config) { c.Cluster = fc })
+	// The lobby asked for its history at start; nobody had any.
+	h.table.Remote([]RemoteEvent{{Kind: EvHistA, RoomKey: LobbyName, Err: errNoHistory}})
 	return h, fc
 }
 
@@ -334,10 +336,51 @@ func TestRemotePrivate(t *testing.T) {
 		}
 		h.table.Remote([]RemoteEvent{{Kind: EvWhoisA, Origin: nodeB, ToSID: a.s.id.Seq, Text: "bob: in #lobby, connected for 1m0s"}})
 		expectLines(t, "alice", a.got(), []string{"-> bob: in #lobby, connected for 1m0s"})
+		h.table.Remote([]RemoteEvent{{Kind: EvWhoisA, Origin: nodeB, ToSID: a.s.id.Seq, Text: "a late duplicate"}})
+		expectLines(t, "alice", a.got(), nil)
 		h.table.Remote([]RemoteEvent{{Kind: EvWhoisQ, Origin: nodeB, SID: 7, To: "alice", ToSID: a.s.id.Seq}})
 		if ans := fc.published(EvWhoisA); len(ans) != 1 || !strings.HasPrefix(ans[0].Text, "alice: in #lobby") || ans[0].ToSID != 7 {
 			t.Fatalf("answered %+v", ans)
 		}
+	})
+}
+
+func TestRemoteWhoisTimeout(t *testing.T) {
+	h, fc := newClusterHarness(t)
+	a := h.clusterLogin("alice")
+	h.peerIn(nodeB, 7, "bob", "lobby")
+	a.says("/whois bob")
+	h.clock.advance(whoisTimeout)
+	h.table.Tick()
+	expectLines(t, "alice", a.got(), []string{"-> bob's server did not answer"})
+	h.table.Remote([]RemoteEvent{{Kind: EvWhoisA, Origin: nodeB, ToSID: a.s.id.Seq, Text: "bob: too late"}})
+	expectLines(t, "alice after the timeout", a.got(), nil)
+	if len(fc.published(EvWhoisQ)) != 1 {
+		t.Fatal("the question was not published once")
+	}
+}
+
+func TestLobbyHistoryAtStart(t *testing.T) {
+	fc := newFakeCluster()
+	h := newHarness(t, func(c *Config) { c.Cluster = fc })
+	if hist, ok := fc.subs[LobbyName]; !ok || !hist {
+		t.Fatalf("the lobby subscription %v", fc.subs)
+	}
+	h.table.Remote([]RemoteEvent{{Kind: EvHistA, RoomKey: LobbyName, Room: LobbyName,
+		Lines: []RemoteEvent{remoteChat(nodeB, 7, "bob", LobbyName, "before you came")}}})
+	u := h.connect()
+	u.says("alice")
+	h.table.Remote([]RemoteEvent{{Kind: EvClaimed, Key: "alice", SID: u.s.id.Seq, Claim: ClaimOK}})
+	got := u.got()
+	if !slices.Contains(got, "bob: before you came") {
+		t.Fatalf("alice got %q", got)
+	}
+	t.Run("a history that never comes ends the wait", func(t *testing.T) {
+		h.peerIn(nodeB, 8, "carol", "tea")
+		u.says("/join tea")
+		h.clock.advance(histTimeout)
+		h.table.Tick()
+		expectLines(t, "alice", u.got(), []string{"*** alice joined #tea"})
 	})
 }
 
