@@ -20,6 +20,13 @@ import (
 // loopback port for the test, and returns its URL.
 func startNATS(t *testing.T) string {
 	t.Helper()
+	url, _ := startNATSServer(t)
+	return url
+}
+
+// startNATSServer is startNATS, also returning the server.
+func startNATSServer(t *testing.T) (string, *natsserver.Server) {
+	t.Helper()
 	s, err := natsserver.NewServer(&natsserver.Options{
 		Host: "127.0.0.1", Port: natsserver.RANDOM_PORT, JetStream: true, StoreDir: t.TempDir(), NoSigs: true, NoLog: true,
 	})
@@ -30,8 +37,9 @@ func startNATS(t *testing.T) string {
 	if !s.ReadyForConnections(5 * time.Second) {
 		t.Fatal("nats-server not ready")
 	}
+	url := fmt.Sprintf("nats://127.0.0.1:%d", s.Addr().(*net.TCPAddr).Port)
 	t.Cleanup(func() { s.Shutdown(); s.WaitForShutdown() })
-	return fmt.Sprintf("nats://127.0.0.1:%d", s.Addr().(*net.TCPAddr).Port)
+	return url, s
 }
 
 // testLease is the cluster lease in tests: a killed node's users are
@@ -196,6 +204,42 @@ func TestClusterThreeNodes(t *testing.T) {
 	if v, err := a.scrape(`teahouse_cluster_messages_total{dir="out"}`); err != nil || v == 0 {
 		t.Errorf("cluster messages out: %v %v", v, err)
 	}
+}
+
+func TestClusterWithoutNATS(t *testing.T) {
+	url, ns := startNATSServer(t)
+	a := startServer(t, func(o *Options) {
+		o.Cluster, o.ClusterName, o.NodeName, o.leaseTTL = url, "e2e", "a", testLease
+		o.ShutdownTimeout = 2 * time.Second
+	})
+	alice := login(t, a.addr, "alice")
+	carol := login(t, a.addr, "carol")
+	alice.expect("*** carol joined #lobby")
+	ns.Shutdown()
+	ns.WaitForShutdown()
+
+	t.Run("users are told once that the other servers cannot hear them", func(t *testing.T) {
+		alice.expect("*** lost contact with the other servers: only people on this server hear you")
+		carol.expect("*** lost contact with the other servers: only people on this server hear you")
+	})
+	t.Run("a login that needs a claim is refused with a clear line", func(t *testing.T) {
+		bob := dial(t, a.addr)
+		bob.expect("Welcome to teahouse!")
+		bob.send("bob")
+		bob.expect("-> cannot check nicknames with the other servers right now; try again later")
+	})
+	t.Run("local chat goes on", func(t *testing.T) {
+		alice.send("still here")
+		carol.expect("alice: still here")
+	})
+	t.Run("a graceful stop still tells this server's users, in time", func(t *testing.T) {
+		start := time.Now()
+		a.stop(t)
+		alice.expect("*** server shutting down")
+		if took := time.Since(start); took > 2*time.Second+time.Second {
+			t.Errorf("stopping took %v", took)
+		}
+	})
 }
 
 func TestClusterKindsAgree(t *testing.T) {

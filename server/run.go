@@ -185,10 +185,14 @@ func shutdown(r *reactor, engineDone <-chan error, timeout time.Duration, log *s
 	defer cancel()
 	if r.link != nil {
 		// First leave the cluster: the other servers announce this one's
-		// users as left and their names are free at once.
-		if err := r.link.stop(deadline); err != nil {
+		// users as left and their names are free at once. With NATS
+		// unreachable this would wait, so it gets half the time at most:
+		// this server's own users are told in any case.
+		lctx, lcancel := context.WithTimeout(deadline, timeout/2)
+		if err := r.link.stop(lctx); err != nil {
 			log.Warn("leaving the cluster", "err", err)
 		}
+		lcancel()
 	}
 	r.beginShutdown()
 	if r.loop.Load() != nil {
