@@ -25,7 +25,10 @@ import (
 // holds the events; the first OnOpen hands the task to the loop. This is
 // CLUSTER.md §8's fallback rather than its socketpair: simpler, and
 // correct, at the price of a mirror that syncs only once someone
-// connects (nobody needs it before).
+// connects (nobody needs it before). The socketpair was tried: gnet
+// v2.10.0's Engine.Register, called once OnBoot has run, reads the load
+// balancer's loop list with no happens-before edge to the engine
+// goroutine that filled it, and the race detector reports it.
 type clusterLink struct {
 	node  *cluster.Node
 	table *session.Table // set before the loop runs any task
