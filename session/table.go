@@ -13,7 +13,7 @@ import (
 // ChatServer. One event loop owns it; nothing here locks.
 //
 // Its entry points are Open, Session.CollectIncomingData, Closed, Tick,
-// Shutdown, Complete and Flush. Each reads the clock once and writes the
+// Shutdown, Complete, Remote (other servers, Config.Cluster) and Flush. Each reads the clock once and writes the
 // output it produced before returning, one Conn.Write per session however
 // many lines it got, and drops sessions whose unsent output passed
 // Config.MaxOut. With Config.DeferFlush set, output waits for Flush
