@@ -28,6 +28,7 @@ type syncBuffer = sessiontest.SyncBuffer
 type testServer struct {
 	addr    string
 	metrics string // host:port of /metrics, "" when off
+	crash   func() // ends its cluster membership as a crash would (-cluster only)
 	logs    *syncBuffer
 	cancel  context.CancelFunc
 	done    chan error
@@ -63,6 +64,7 @@ func startServer(t testing.TB, edit func(*Options)) *testServer {
 	select {
 	case l := <-ready:
 		s.addr = l.Addr.String()
+		s.crash = l.crash
 		if l.Metrics != nil {
 			s.metrics = l.Metrics.String()
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"teahouse/server/cluster"
 	"teahouse/session"
 )
 
@@ -60,6 +61,11 @@ type collector struct {
 	connsOpen, connsTotal, logins, online, linesIn, deliveries  *prometheus.Desc
 	bytesIn, bytesOut, drops, rooms, closes                     *prometheus.Desc
 	audits, authFailures, authThrottled, storeErrors, storeBusy *prometheus.Desc
+
+	// cluster is the node's counters; nil for a single server, which
+	// then exports no teahouse_cluster_* metric.
+	cluster                                                    *cluster.Stats
+	clMsgs, clDrops, clRemote, clConnected, clClaims, clFenced *prometheus.Desc
 }
 
 func newCollector(m *counters, stats *session.Stats) *collector {
@@ -85,6 +91,12 @@ func newCollector(m *counters, stats *session.Stats) *collector {
 		authThrottled: d("auth_throttled_total", "Password tries refused by the guessing throttle."),
 		storeErrors:   d("store_errors_total", "Store operations that failed."),
 		storeBusy:     d("store_busy_total", "Store operations refused because its queues were full."),
+		clMsgs:        d("cluster_messages_total", "Frames exchanged with the other servers, by direction.", "dir"),
+		clDrops:       d("cluster_drops_total", "Frames lost between this server and the others (overload, NATS refused), by direction.", "dir"),
+		clRemote:      d("cluster_remote_users", "Users logged in on the other servers."),
+		clConnected:   d("cluster_nats_connected", "1 while the NATS link is up."),
+		clClaims:      d("cluster_claims_total", "Cluster-wide nickname claims, by result.", "result"),
+		clFenced:      d("cluster_fencings_total", "Times this server found its cluster lease lost."),
 	}
 }
 
@@ -93,6 +105,11 @@ func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 		c.deliveries, c.bytesIn, c.bytesOut, c.drops, c.rooms, c.closes,
 		c.audits, c.authFailures, c.authThrottled, c.storeErrors, c.storeBusy} {
 		ch <- d
+	}
+	if c.cluster != nil {
+		for _, d := range []*prometheus.Desc{c.clMsgs, c.clDrops, c.clRemote, c.clConnected, c.clClaims, c.clFenced} {
+			ch <- d
+		}
 	}
 }
 
@@ -125,6 +142,21 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	counter(c.authThrottled, s.AuthThrottled.Load())
 	counter(c.storeErrors, s.StoreErrors.Load())
 	counter(c.storeBusy, s.StoreBusy.Load())
+	if cs := c.cluster; cs != nil {
+		counter(c.clMsgs, cs.InMsgs.Load(), "in")
+		counter(c.clMsgs, cs.OutMsgs.Load(), "out")
+		counter(c.clDrops, cs.InDrops.Load(), "in")
+		counter(c.clDrops, cs.OutDrops.Load(), "out")
+		gauge(c.clRemote, s.RemoteUsers.Load())
+		up := int64(0)
+		if cs.Connected() {
+			up = 1
+		}
+		gauge(c.clConnected, up)
+		counter(c.clClaims, cs.Claims.Load(), "won")
+		counter(c.clClaims, cs.ClaimsLost.Load(), "refused")
+		counter(c.clFenced, cs.Fencings.Load())
+	}
 	c.m.auditMu.Lock()
 	for action, n := range c.m.audits {
 		counter(c.audits, n, action)

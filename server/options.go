@@ -7,12 +7,14 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	"teahouse/server/cluster"
 	"teahouse/server/store"
 	"teahouse/session"
 	"teahouse/session/wire"
@@ -41,6 +43,8 @@ const (
 	// fdReserve is the number of file descriptors kept free of the client
 	// cap for listeners, pollers, the metrics server and logs.
 	fdReserve = 64
+	// clusterConnectTimeout bounds joining the cluster at startup.
+	clusterConnectTimeout = 10 * time.Second
 )
 
 // Options is the parsed command line. run takes it whole, so tests build one
@@ -64,6 +68,13 @@ type Options struct {
 	LogLevel        string
 	LogFormat       string
 	ShutdownTimeout time.Duration
+	Cluster         string // NATS URLs, comma-separated; "" is a single server
+	ClusterName     string // prefixes NATS subjects and buckets
+	NodeName        string // this server's name in the cluster ("" = the host name)
+
+	// leaseTTL is the cluster lease (0: cluster.DefaultLeaseTTL); tests
+	// shorten it.
+	leaseTTL time.Duration
 
 	// resolved is the checked configuration, made once by config.
 	resolved *session.Config
@@ -88,6 +99,7 @@ func defaultOptions() Options {
 		LogLevel:        DefaultLogLevel,
 		LogFormat:       DefaultLogFormat,
 		Data:            DefaultData,
+		ClusterName:     cluster.DefaultClusterName,
 		kdf:             store.DefaultParams,
 	}
 }
@@ -129,6 +141,9 @@ func parseFlags(args []string, stdout io.Writer) (Options, error) {
 	fs.StringVar(&o.Opers, "opers", o.Opers, "operator `nicknames`, comma-separated; one not yet registered can be registered only from this machine")
 	fs.StringVar(&o.LogLevel, "log-level", o.LogLevel, "log `level`: debug, info, warn or error")
 	fs.StringVar(&o.LogFormat, "log-format", o.LogFormat, "log `format`: text or json")
+	fs.StringVar(&o.Cluster, "cluster", o.Cluster, "join other teahouse servers through the NATS `urls` nats://HOST:PORT[,nats://…] (JetStream on; default off: a single server)")
+	fs.StringVar(&o.ClusterName, "cluster-name", o.ClusterName, "`name` of the cluster: prefixes its NATS subjects and buckets, so clusters can share a NATS")
+	fs.StringVar(&o.NodeName, "node-name", o.NodeName, "this server's `name` in the cluster (default the host name)")
 	fs.DurationVar(&o.ShutdownTimeout, "shutdown-timeout", o.ShutdownTimeout, "on SIGINT/SIGTERM, time allowed to notify, flush and stop")
 
 	rest, err := parseInterspersed(fs, args)
@@ -227,12 +242,52 @@ func (o *Options) validate() error {
 			return fmt.Errorf("invalid -metrics-addr %q: %v", o.MetricsAddr, err)
 		}
 	}
+	if err := o.validateCluster(); err != nil {
+		return err
+	}
 	for _, n := range o.operNames() {
 		if err := session.CheckNick(n); err != nil {
 			return fmt.Errorf("-opers: %v", err)
 		}
 	}
 	return nil
+}
+
+// validateCluster checks -cluster, -cluster-name and -node-name.
+func (o *Options) validateCluster() error {
+	if o.Cluster == "" {
+		if o.NodeName != "" || (o.ClusterName != "" && o.ClusterName != cluster.DefaultClusterName) {
+			return errors.New("-cluster-name and -node-name need -cluster")
+		}
+		return nil
+	}
+	for _, s := range strings.Split(o.Cluster, ",") {
+		u, err := url.Parse(strings.TrimSpace(s))
+		if err != nil || (u.Scheme != "nats" && u.Scheme != "tls") || u.Hostname() == "" || u.Port() == "" {
+			return fmt.Errorf("invalid -cluster URL %q: want nats://HOST:PORT", s)
+		}
+	}
+	if !validClusterWord(o.ClusterName, 32) {
+		return fmt.Errorf("invalid -cluster-name %q: 1-32 characters of A-Z a-z 0-9 _ -", o.ClusterName)
+	}
+	if o.NodeName != "" && !validClusterWord(o.NodeName, 64) {
+		return fmt.Errorf("invalid -node-name %q: 1-64 characters of A-Z a-z 0-9 _ -", o.NodeName)
+	}
+	return nil
+}
+
+// validClusterWord reports whether s can name a cluster or a node: NATS
+// bucket names and subject tokens allow only these characters.
+func validClusterWord(s string, max int) bool {
+	if s == "" || len(s) > max {
+		return false
+	}
+	for _, r := range s {
+		if !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == '_' || r == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 // operNames splits -opers into nicknames.

@@ -49,6 +49,7 @@ type reactor struct {
 	flushTask   gnet.Runnable   // r.flush, made once: queued once per poll with output
 	mem         *memoryReleaser // loop
 	persist     *persist        // the Table's Store
+	link        *clusterLink    // the other servers; nil for a single server
 }
 
 // loop wraps the gnet.EventLoop interface for atomic.Pointer.
@@ -160,6 +161,9 @@ func listenerAddr(eng gnet.Engine) (net.Addr, error) {
 func (r *reactor) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 	if r.loop.Load() == nil {
 		r.loop.Store(&loop{c.EventLoop()})
+		if r.link != nil {
+			r.link.setLoop(c.EventLoop())
+		}
 	}
 	r.m.connsTotal.Add(1)
 	ip := remoteIP(c.RemoteAddr())

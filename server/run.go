@@ -19,6 +19,9 @@ import (
 type listening struct {
 	Addr    net.Addr // the chat listener (the real port when -addr asked for 0)
 	Metrics net.Addr // the /metrics listener, nil when off
+	// crash ends this server's cluster membership as a crash would (no
+	// goodbye, the lease left to expire), for tests; nil without -cluster.
+	crash func()
 }
 
 // run serves until ctx is cancelled, then shuts down gracefully: every
@@ -45,7 +48,27 @@ func run(ctx context.Context, opts Options, log *slog.Logger, ready chan<- liste
 		db.Close()
 		return fmt.Errorf("store %s: %w", opts.Data, err)
 	}
+	var link *clusterLink
+	if opts.Cluster != "" {
+		cctx, cancel := context.WithTimeout(ctx, clusterConnectTimeout)
+		link, err = connectCluster(cctx, opts)
+		cancel()
+		if err != nil {
+			db.Close()
+			return fmt.Errorf("cluster: %w", err)
+		}
+		cfg.Cluster = link
+		defer func() { // on every way out; after a graceful stop it does nothing
+			c, cancel := context.WithTimeout(context.Background(), time.Second)
+			defer cancel()
+			_ = link.stop(c)
+		}()
+		log.Info("joined the cluster", "nats", opts.Cluster, "cluster", opts.ClusterName, "node", link.ID())
+	}
 	r := newReactor(opts, cfg, log, db)
+	if link != nil {
+		link.table, r.link = r.table, link
+	}
 	defer func() {
 		if err := r.persist.close(); err != nil {
 			log.Error("closing the store", "data", opts.Data, "err", err)
@@ -59,7 +82,11 @@ func run(ctx context.Context, opts Options, log *slog.Logger, ready chan<- liste
 
 	var ms *metricsServer
 	if opts.MetricsAddr != "" {
-		if ms, err = startMetrics(opts.MetricsAddr, newCollector(r.m, r.table.Stats()), log); err != nil {
+		col := newCollector(r.m, r.table.Stats())
+		if link != nil {
+			col.cluster = link.node.Stats()
+		}
+		if ms, err = startMetrics(opts.MetricsAddr, col, log); err != nil {
 			return fmt.Errorf("metrics: %w", err)
 		}
 	}
@@ -103,6 +130,9 @@ func run(ctx context.Context, opts Options, log *slog.Logger, ready chan<- liste
 	log.Info("teahouse listening", startAttrs...)
 	if ready != nil {
 		l := listening{Addr: r.addr}
+		if link != nil {
+			l.crash = link.crash
+		}
 		if ms != nil {
 			l.Metrics = ms.addr
 		}
@@ -153,6 +183,17 @@ func shutdown(r *reactor, engineDone <-chan error, timeout time.Duration, log *s
 	log.Info("shutting down", "sessions", r.m.connsOpen.Load(), "timeout", timeout.String())
 	deadline, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
+	if r.link != nil {
+		// First leave the cluster: the other servers announce this one's
+		// users as left and their names are free at once. With NATS
+		// unreachable this would wait, so it gets half the time at most:
+		// this server's own users are told in any case.
+		lctx, lcancel := context.WithTimeout(deadline, timeout/2)
+		if err := r.link.stop(lctx); err != nil {
+			log.Warn("leaving the cluster", "err", err)
+		}
+		lcancel()
+	}
 	r.beginShutdown()
 	if r.loop.Load() != nil {
 		select {

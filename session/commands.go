@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"teahouse/session/wire"
 )
@@ -108,14 +107,14 @@ func cmdNick(s *Session, args string) error {
 
 // cmdLook: /look
 func cmdLook(s *Session, _ string) error {
-	s.reply(fmt.Sprintf("%d in #%s: %s", s.room.Len(), s.room.name, joinList(s.room.nicks())))
+	nicks := s.t.roomNicks(s.room)
+	s.reply(fmt.Sprintf("%d in #%s: %s", len(nicks), s.room.name, joinList(nicks)))
 	return nil
 }
 
 // cmdWho: /who
 func cmdWho(s *Session, _ string) error {
-	names := sortedLabels(s.t.users, func(x *Session) string { return x.key },
-		func(x *Session) string { return x.nick + " (#" + x.room.name + ")" })
+	names := s.t.whoLabels()
 	s.reply(fmt.Sprintf("%d online: %s", len(names), joinList(names)))
 	return nil
 }
@@ -125,6 +124,9 @@ func cmdMsg(s *Session, args string) error {
 	nick, text := cutWord(args)
 	to, err := s.t.find(nick)
 	if err != nil {
+		if p := s.t.findPeer(nick); p != nil {
+			return s.t.privateRemote(s, p, text)
+		}
 		return err
 	}
 	if to == s {
@@ -140,6 +142,9 @@ func cmdReply(s *Session, args string) error {
 		return fmt.Errorf("no one has sent you a private message yet")
 	}
 	to := s.t.users[s.lastFrom.id]
+	if p := s.t.rc.peers[s.lastFrom.id]; to == nil && p != nil {
+		return s.t.privateRemote(s, p, args)
+	}
 	if to == nil {
 		// They left: the identity is never reused, so nobody else can
 		// receive what was meant for them.
@@ -176,7 +181,11 @@ func cmdIgnore(s *Session, args string) error {
 	}
 	x, err := s.t.find(args)
 	if err != nil {
-		return err
+		if p := s.t.findPeer(args); p != nil {
+			x = &Session{id: p.id, nick: p.nick}
+		} else {
+			return err
+		}
 	}
 	switch {
 	case x == s:
@@ -198,6 +207,9 @@ func cmdIgnore(s *Session, args string) error {
 // history s then sees again.
 func cmdUnignore(s *Session, args string) error {
 	x, err := s.t.find(args)
+	if p := s.t.findPeer(args); err != nil && p != nil {
+		x, err = &Session{id: p.id, nick: p.nick}, nil
+	}
 	if err == nil && s.isIgnoring(x.id) {
 		s.ignoring = slices.DeleteFunc(s.ignoring, func(y userRef) bool { return y.id == x.id })
 		s.reply(fmt.Sprintf("you see %s again", x.nick))
@@ -206,7 +218,7 @@ func cmdUnignore(s *Session, args string) error {
 	key := s.t.fold.key(args)
 	n := len(s.ignoring)
 	s.ignoring = slices.DeleteFunc(s.ignoring, func(y userRef) bool {
-		return s.t.users[y.id] == nil && s.t.fold.key(y.nick) == key
+		return !s.t.online(y.id) && s.t.fold.key(y.nick) == key
 	})
 	if len(s.ignoring) == n {
 		if err != nil {
@@ -232,8 +244,7 @@ func cmdPart(s *Session, _ string) error { return s.t.move(s, LobbyName) }
 
 // cmdRooms: /rooms
 func cmdRooms(s *Session, _ string) error {
-	names := sortedLabels(s.t.rooms, func(r *Room) string { return r.key },
-		func(r *Room) string { return fmt.Sprintf("#%s (%d)", r.name, r.Len()) })
+	names := s.t.roomLabels()
 	s.reply(fmt.Sprintf("%s: %s", plural(len(names), "room"), joinList(names)))
 	return nil
 }
@@ -242,11 +253,13 @@ func cmdRooms(s *Session, _ string) error {
 func cmdWhois(s *Session, args string) error {
 	x, err := s.t.find(args)
 	if err != nil {
+		if p := s.t.findPeer(args); p != nil {
+			s.t.askWhois(s, p)
+			return nil
+		}
 		return err
 	}
-	now := s.t.now
-	s.reply(fmt.Sprintf("%s: in #%s, connected for %s, idle for %s, charset %s", x.nick, x.room.name,
-		now.Sub(x.connected).Truncate(time.Second), now.Sub(x.lastInput).Truncate(time.Second), x.settings.Charset))
+	s.reply(whoisLine(x, s.t.now))
 	return nil
 }
 

@@ -48,6 +48,10 @@ type Config struct {
 	// A name, alias or bare word used twice panics in NewTable.
 	Commands []*Command
 
+	// Cluster joins this server to others (server/cluster over NATS); nil
+	// is a single server, and no cluster code runs at all.
+	Cluster Cluster
+
 	// DeferFlush, when set, is called (once) when an entry point leaves
 	// output queued; the reactor must then call Table.Flush on the event
 	// loop, typically from a task that runs after the rest of the current

@@ -91,6 +91,10 @@ func (s *Session) bare(line string) (*Command, string) {
 // command; an error from either becomes the user's one-line reply.
 func (s *Session) dispatch(req request) {
 	c := req.cmd
+	if s.t.claimWaiting(s) && c != s.t.builtin.quit {
+		s.reply(textChecking) // the name's claim is with the other servers
+		return
+	}
 	if err := s.permit(c); err != nil {
 		s.check(err)
 		return

@@ -52,9 +52,12 @@
 // Replies to the sender alone (Session.reply) skip route: they never
 // concern anyone else. Work done off the loop (a password hash, a store
 // write, a cluster claim) comes back through Table.Complete, an entry point
-// like the others. A cluster plugs in at Table.route, where it sees what
-// this server's users say and injects what other servers' users said; an
-// account store plugs in at Table.login and Table.claim, through Complete.
+// like the others. A cluster (Config.Cluster, remote.go) plugs in at
+// Table.route, where what this server's users say is published once per
+// line, and at Table.Remote, the entry point through which other servers'
+// lines enter route like local ones, to be rendered here per recipient;
+// an account store plugs in at Table.login and Table.claim, through
+// Complete.
 //
 // # One owner
 //

@@ -53,6 +53,7 @@ func (t *Table) room(name string) *Room {
 	delete(t.saved, key)
 	t.rooms[key] = r
 	t.stats.Rooms.Add(1)
+	t.remoteRoomCreated(r)
 	return r
 }
 
@@ -79,6 +80,7 @@ func (t *Table) leaveRoom(s *Session, why string) {
 	if r.Len() == 0 && r != t.lobby {
 		delete(t.rooms, r.key)
 		t.stats.Rooms.Add(-1)
+		t.remoteRoomForgotten(r)
 		if t.cfg.Store != nil {
 			t.cfg.Store.DropHistory(r.key)
 		}
@@ -91,7 +93,13 @@ func (t *Table) move(s *Session, name string) error {
 	if r == s.room {
 		return fmt.Errorf("you are already in #%s", r.name)
 	}
+	old := s.room
 	t.leaveRoom(s, "to #"+r.name)
+	t.remoteLeft(s, old, "to #"+r.name)
+	if t.awaitHistory(s, r) {
+		return nil // entered once the other servers' history arrives
+	}
 	t.enterRoom(s, r)
+	t.remoteJoined(s, r)
 	return nil
 }

@@ -19,6 +19,7 @@ func (t *Table) route(m *Message) {
 			t.cfg.Store.SaveHistory(r.key, *m)
 		}
 		t.broadcast(r.members, m)
+		t.remoteTalk(m, r)
 	case Announce:
 		if r := t.rooms[m.Room]; r != nil {
 			t.broadcast(r.members, m)

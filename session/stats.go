@@ -17,4 +17,5 @@ type Stats struct {
 	StoreBusy     atomic.Uint64 // store operations refused because its queues were full
 	Online        atomic.Int64  // logged-in sessions
 	Rooms         atomic.Int64  // rooms that exist
+	RemoteUsers   atomic.Int64  // users on other servers of the cluster
 }

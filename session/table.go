@@ -13,7 +13,7 @@ import (
 // ChatServer. One event loop owns it; nothing here locks.
 //
 // Its entry points are Open, Session.CollectIncomingData, Closed, Tick,
-// Shutdown, Complete and Flush. Each reads the clock once and writes the
+// Shutdown, Complete, Remote (other servers, Config.Cluster) and Flush. Each reads the clock once and writes the
 // output it produced before returning, one Conn.Write per session however
 // many lines it got, and drops sessions whose unsent output passed
 // Config.MaxOut. With Config.DeferFlush set, output waits for Flush
@@ -47,6 +47,7 @@ type Table struct {
 	guesses     guesses              // the password-guessing throttle
 
 	out output
+	rc  remoteState // users on other servers, claims in flight (Config.Cluster)
 
 	depth      int       // entry-point nesting; flush when it returns to 0
 	now        time.Time // the clock, read once per entry point
@@ -96,6 +97,9 @@ func NewTable(cfg Config) *Table {
 		t.mutes[m.Key] = m
 	}
 	t.render.codec = t.codec
+	if cfg.Cluster != nil {
+		t.rc.init(cfg.Cluster) // before the lobby, which every node subscribes to
+	}
 	t.lobby = t.room(LobbyName)
 	return t
 }
@@ -157,8 +161,11 @@ func (t *Table) end(s *Session, reason CloseReason, why string) {
 	if !s.Alive() {
 		return
 	}
+	t.remoteEnded(s)
 	if s.loggedIn() {
+		r := s.room
 		t.leaveRoom(s, why)
+		t.remoteLeft(s, r, why)
 		t.logout(s)
 	}
 	s.state, s.reason = stateLeaving, reason
@@ -172,6 +179,7 @@ func (t *Table) Tick() {
 	t.out.trim()
 	t.guesses.expire(t.now)
 	t.bans = slices.DeleteFunc(t.bans, func(b Ban) bool { return b.expired(t.now) })
+	t.remoteTick()
 	idle := t.cfg.Idle
 	for _, s := range t.sessions {
 		if !s.Alive() {

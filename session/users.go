@@ -38,6 +38,9 @@ func (t *Table) welcome(s *Session, name, key string) error {
 	if id, taken := t.nicks[key]; taken && id != s.id {
 		return fmt.Errorf("%w: %s is online; try another", ErrNickTaken, t.nickOf(id))
 	}
+	if wait, err := t.claimFirst(s, name, key, false); wait {
+		return err
+	}
 	if a := t.accounts[key]; a != nil {
 		s.account = key
 		s.operator = a.Operator || t.opers[key]
@@ -50,6 +53,7 @@ func (t *Table) welcome(s *Session, name, key string) error {
 	t.stats.Online.Add(1)
 	s.reply(fmt.Sprintf("hello %s! /help lists the commands", name))
 	t.enterRoom(s, t.lobby)
+	t.remoteJoined(s, t.lobby)
 	return nil
 }
 
@@ -65,7 +69,12 @@ func (t *Table) rename(s *Session, name string) error {
 	if name == s.nick {
 		return fmt.Errorf("you are already %s", name)
 	}
-	old := s.nick
+	if key != s.key {
+		if wait, err := t.claimFirst(s, name, key, true); wait {
+			return err
+		}
+	}
+	old, oldKey := s.nick, s.key
 	delete(t.nicks, s.key)
 	s.nick, s.key = name, key
 	t.nicks[key] = s.id
@@ -73,6 +82,7 @@ func (t *Table) rename(s *Session, name string) error {
 		s.account, s.operator = "", false // the account stays with its name
 	}
 	t.announce(s.room, old+" is now known as "+name)
+	t.remoteRenamed(s, old, oldKey)
 	return nil
 }
 
@@ -84,6 +94,9 @@ func (t *Table) claim(s *Session, name string) (string, error) {
 	key := t.fold.key(name)
 	if id, taken := t.nicks[key]; taken && id != s.id {
 		return "", fmt.Errorf("%w: %s is online; try another", ErrNickTaken, t.nickOf(id))
+	}
+	if t.claimPending(s, key) {
+		return "", fmt.Errorf("%w: %s is online; try another", ErrNickTaken, name)
 	}
 	return key, nil
 }
@@ -109,6 +122,9 @@ func (t *Table) find(nick string) (*Session, error) {
 func (t *Table) nickOf(id UserID) string {
 	if s := t.users[id]; s != nil {
 		return s.nick
+	}
+	if p := t.rc.peers[id]; p != nil {
+		return p.nick
 	}
 	return id.String()
 }

@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"context"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -166,11 +167,16 @@ func (n *Node) publisher() {
 }
 
 // waitPublisher waits until the publisher has sent what was queued before
-// Stop closed the outbox, then flushes the connection.
-func (n *Node) waitPublisher(ctx interface{ Done() <-chan struct{} }) {
+// Stop closed the outbox, then flushes the connection, within ctx: with
+// NATS unreachable a plain Flush would wait its own 10 s.
+func (n *Node) waitPublisher(ctx context.Context) {
 	select {
 	case <-n.pubDone:
-		_ = n.nc.Flush()
+		if _, ok := ctx.Deadline(); ok {
+			_ = n.nc.FlushWithContext(ctx)
+		} else {
+			_ = n.nc.FlushTimeout(n.opt.KVTimeout)
+		}
 	case <-ctx.Done():
 	}
 }

@@ -658,6 +658,11 @@ func (n *Node) Stop(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
+// Kill ends the node as a crash would: nothing is deleted, the lease is
+// left to expire, and the other servers announce this one's users as
+// lost. For tests of a node's death in other packages.
+func (n *Node) Kill() { n.kill() }
+
 // kill ends the node as a crash would: no deletions, the lease left to
 // expire. For tests.
 func (n *Node) kill() {
