@@ -257,7 +257,7 @@ func (t *Table) remoteTick() {
 			}
 		}
 		for key, w := range t.rc.hist {
-			if t.now.Sub(w.since) >= histTimeout {
+			if len(w.joiners) > 0 && t.now.Sub(w.since) >= histTimeout {
 				t.historyArrived(&RemoteEvent{Kind: EvHistA, RoomKey: key, Err: errNoHistory})
 			}
 		}
@@ -621,6 +621,12 @@ func (t *Table) awaitHistory(s *Session, r *Room) bool {
 		return false
 	}
 	r.add(s)
+	if len(w.joiners) == 0 {
+		// The backstop counts from the first one waiting, not from the
+		// request: a server's lobby asks at start, before its event loop
+		// may run (no client yet), and the answer waits for that too.
+		w.since = t.now
+	}
 	w.joiners = append(w.joiners, s)
 	return true
 }

@@ -52,7 +52,9 @@ func (t *Table) welcome(s *Session, name, key string) error {
 	t.stats.Logins.Add(1)
 	t.stats.Online.Add(1)
 	s.reply(fmt.Sprintf("hello %s! /help lists the commands", name))
-	t.enterRoom(s, t.lobby)
+	if !t.awaitHistory(s, t.lobby) {
+		t.enterRoom(s, t.lobby)
+	}
 	t.remoteJoined(s, t.lobby)
 	return nil
 }
