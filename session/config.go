@@ -53,6 +53,16 @@ type Config struct {
 	// loop, typically from a task that runs after the rest of the current
 	// poll's events. Nil means every entry point flushes before returning.
 	DeferFlush func()
+
+	// Coalesce is the coalescing window: output for a session written less
+	// than Coalesce ago is held until Coalesce has passed since that write,
+	// so the lines of a busy window leave in one write; a session quiet for
+	// Coalesce is written at once. 0 writes everything at the next flush.
+	// It needs Schedule, through which the Table asks the reactor to call
+	// Flush on the loop once the given delay has passed (a later request
+	// replaces an earlier one; one timer for the whole Table suffices).
+	Coalesce time.Duration
+	Schedule func(d time.Duration)
 }
 
 // DefaultConfig returns the protocol's defaults: auto charset, 4096-byte
@@ -85,6 +95,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Burst < 1 {
 		c.Burst = 1
+	}
+	if c.Schedule == nil || c.Coalesce < 0 {
+		c.Coalesce = 0 // nothing would write what is held
 	}
 	return c
 }

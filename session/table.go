@@ -50,6 +50,7 @@ type Table struct {
 
 	depth      int       // entry-point nesting; flush when it returns to 0
 	now        time.Time // the clock, read once per entry point
+	epoch      time.Time // when the Table was made: Table.nanos counts from it
 	deliveries uint64    // published to stats at each flush
 	linesIn    uint64
 
@@ -78,6 +79,7 @@ func NewTable(cfg Config) *Table {
 		// outlives: a new process starts counting from its start time.
 		lastID: uint64(cfg.Now().UnixNano()),
 	}
+	t.epoch = cfg.Now()
 	t.cmds, t.builtin = builtinCommands()
 	if cfg.Store != nil {
 		t.cmds.Add(accountCommands()...)
@@ -121,6 +123,7 @@ func (t *Table) Open(c Conn, remote string) *Session {
 		autoCharset: t.cfg.AutoCharset && t.cfg.Charset == wire.UTF8,
 		roomIdx:     -1,
 		tableIdx:    len(t.sessions),
+		lastWrite:   neverWritten,
 	}
 	s.framer.Init(t.cfg.MaxLine, true)
 	t.sessions = append(t.sessions, s)

@@ -1,0 +1,59 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestCoalesceTimer checks the reactor's half of -coalesce: the one timer
+// that writes held output when its window ends. The rule itself is pinned
+// with an injected clock in package session.
+func TestCoalesceTimer(t *testing.T) {
+	const window = 300 * time.Millisecond
+	s := startServer(t, func(o *Options) { o.Coalesce = window; o.Rate = 0 })
+	ann := login(t, s.addr, "ann")
+	bob := login(t, s.addr, "bob")
+	ann.expect("*** bob joined #lobby")
+	time.Sleep(window) // both quiet again
+
+	ann.send("one")
+	bob.expect("ann: one")
+	got := time.Now()
+	ann.send("two") // bob was written just now: this waits for his window
+	bob.expect("ann: two")
+	if waited := time.Since(got); waited < window/3 {
+		t.Errorf("the second line came %v after the first, want it held for most of the %v window", waited, window)
+	}
+
+	t.Run("shutdown writes held output before closing", func(t *testing.T) {
+		ann.send("three")
+		bob.expect("ann: three")
+		ann.send("four") // held for bob
+		s.stop(t)
+		lines := bob.expectEOF()
+		if joined := strings.Join(lines, "\n"); !strings.Contains(joined, "ann: four") || !strings.Contains(joined, "server shutting down") {
+			t.Errorf("bob got %q at shutdown, want the held line and the notice", lines)
+		}
+	})
+}
+
+func TestCoalesceFlag(t *testing.T) {
+	for _, tc := range []struct {
+		name, value string
+		ok          bool
+	}{
+		{"zero turns coalescing off", "0", true},
+		{"a few milliseconds is accepted", "2ms", true},
+		{"a negative window is refused", "-1ms", false},
+		{"a window over a second is refused", "2s", false},
+		{"a number without a unit is refused", "5", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := parseFlags([]string{"-coalesce", tc.value}, nil)
+			if (err == nil) != tc.ok {
+				t.Errorf("-coalesce %s: err %v", tc.value, err)
+			}
+		})
+	}
+}
