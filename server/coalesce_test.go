@@ -57,3 +57,22 @@ func TestCoalesceFlag(t *testing.T) {
 		})
 	}
 }
+
+func TestCrowdFlag(t *testing.T) {
+	for _, tc := range []struct {
+		name, value string
+		ok          bool
+	}{
+		{"zero announces every join and leave", "0", true},
+		{"a room size is accepted", "200", true},
+		{"a negative size is refused", "-1", false},
+		{"a word is refused", "many", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := parseFlags([]string{"-crowd", tc.value}, nil)
+			if (err == nil) != tc.ok {
+				t.Errorf("-crowd %s: err %v", tc.value, err)
+			}
+		})
+	}
+}

@@ -17,6 +17,7 @@ const (
 	MaxNickLen     = 16      // characters in a nickname
 	MaxRoomLen     = 32      // characters in a room name
 	MaxIgnores     = 100     // users one session can ignore at once
+	DefaultCrowd   = 50      // members past which joins and leaves are summarized
 )
 
 // Config holds what a Table needs to know. The zero value of each limit
@@ -32,8 +33,12 @@ type Config struct {
 	Burst       int           // flood bucket size
 	MaxOut      int           // unsent bytes before a session is dropped as too slow (0: off)
 	Idle        time.Duration // disconnect after this long without input (0: off)
-	MOTD        []string      // lines sent after the welcome line
-	Now         func() time.Time
+	// Crowd is the room size past which joins and leaves are no longer
+	// announced one line per person to every member but counted, and
+	// summarized in one line per room at each Tick (0: never).
+	Crowd int
+	MOTD  []string // lines sent after the welcome line
+	Now   func() time.Time
 	// Store keeps accounts, bans, mutes and history across restarts; nil
 	// means no accounts and no operator commands. Saved is what it held at
 	// startup, Opers the nicknames that are operators once registered.
@@ -66,7 +71,8 @@ type Config struct {
 }
 
 // DefaultConfig returns the protocol's defaults: auto charset, 4096-byte
-// lines, 20 lines of history, 10 lines/s with bursts of 20, 1 MiB output cap.
+// lines, 20 lines of history, 10 lines/s with bursts of 20, 1 MiB output
+// cap, and joins and leaves summarized in rooms of more than 50.
 func DefaultConfig() Config {
 	return Config{
 		Name:        DefaultName,
@@ -77,6 +83,7 @@ func DefaultConfig() Config {
 		Rate:        DefaultRate,
 		Burst:       DefaultBurst,
 		MaxOut:      DefaultMaxOut,
+		Crowd:       DefaultCrowd,
 		Now:         time.Now,
 	}
 }

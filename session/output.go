@@ -75,9 +75,11 @@ func (o *output) trim() {
 	o.bufsLow = len(o.bufs)
 }
 
-// deliver renders m for this session alone and queues it.
+// deliver renders m for this session alone and queues it. A session whose
+// connection is already closing (or gone) gets nothing: it could not be
+// written.
 func (s *Session) deliver(m *Message) {
-	if s.state == stateGone {
+	if s.state >= stateClosed {
 		return
 	}
 	s.queue()
@@ -86,8 +88,12 @@ func (s *Session) deliver(m *Message) {
 	s.checkHeld()
 }
 
-// send queues an already rendered line (from a broadcast cache).
+// send queues an already rendered line (from a broadcast cache), unless
+// the session's connection is already closing.
 func (s *Session) send(line []byte) {
+	if s.state >= stateClosed {
+		return
+	}
 	s.queue()
 	s.out = append(s.out, line...)
 	s.checkHeld()

@@ -46,7 +46,8 @@ type Table struct {
 	saved       map[string][]Message // stored history of rooms not yet created, by key
 	guesses     guesses              // the password-guessing throttle
 
-	out output
+	out    output
+	crowds []*Room // rooms with joins or leaves to summarize at the next Tick
 
 	depth      int       // entry-point nesting; flush when it returns to 0
 	now        time.Time // the clock, read once per entry point
@@ -168,11 +169,13 @@ func (t *Table) end(s *Session, reason CloseReason, why string) {
 	s.queue()
 }
 
-// Tick does the table's periodic work: idle timeouts and the notices for
-// floods that have ended. Call it on the event loop about once a second.
+// Tick does the table's periodic work: idle timeouts, the notices for
+// floods that have ended and the summaries of crowded rooms' joins and
+// leaves. Call it on the event loop about once a second.
 func (t *Table) Tick() {
 	t.enter()
 	t.out.trim()
+	t.announceCrowds()
 	t.guesses.expire(t.now)
 	t.bans = slices.DeleteFunc(t.bans, func(b Ban) bool { return b.expired(t.now) })
 	idle := t.cfg.Idle
