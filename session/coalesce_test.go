@@ -233,3 +233,41 @@ func TestCoalescingKeepsTheEndingRules(t *testing.T) {
 		_ = c
 	})
 }
+
+// TestCoalescingAllocatesNothingPerConnection checks that holding output
+// and writing it when the window ends cost no allocation per connection:
+// the held list and the output buffers are reused, and one request to the
+// reactor's timer serves them all.
+func TestCoalescingAllocatesNothingPerConnection(t *testing.T) {
+	allocs := func(n int) (float64, int) {
+		c := newCoalescing(t, coalesceWindow)
+		speaker := c.login("speaker")
+		us := make([]*user, n)
+		for i := range us {
+			us[i] = c.login(fmt.Sprintf("u%d", i))
+		}
+		c.table.Tick() // the crowd's summary
+		line := []byte("hello\r\n")
+		round := func() {
+			speaker.sendBytes(line) // written at once: everyone was quiet
+			speaker.sendBytes(line) // held for everyone
+			c.advance(coalesceWindow)
+			c.advance(coalesceWindow) // quiet again
+			for _, u := range us {
+				u.conn.out = u.conn.out[:0] // the recorder's own growth is not the Table's
+			}
+		}
+		round() // warm the buffers and the held list
+		c.asked = nil
+		a := testing.AllocsPerRun(20, round)
+		return a, len(c.asked)
+	}
+	few, _ := allocs(10)
+	many, asked := allocs(1000)
+	if many > few {
+		t.Errorf("a held broadcast to 1,000 makes %.0f allocations, to 10 only %.0f", many, few)
+	}
+	if asked > 21 {
+		t.Errorf("the reactor was asked for %d flushes in 21 rounds, want one a round whatever the recipients", asked)
+	}
+}
