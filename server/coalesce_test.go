@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -74,5 +75,40 @@ func TestCrowdFlag(t *testing.T) {
 				t.Errorf("-crowd %s: err %v", tc.value, err)
 			}
 		})
+	}
+}
+
+// TestCrowdSummary checks the reactor's half of -crowd: the summary of a
+// crowded room's joins and leaves comes with the next tick.
+func TestCrowdSummary(t *testing.T) {
+	s := startServer(t, func(o *Options) { o.Crowd = 2 })
+	ann := login(t, s.addr, "ann")
+	login(t, s.addr, "bob")
+	ann.expect("*** bob joined #lobby")
+	cy := login(t, s.addr, "cy") // past the limit: cy hears its own join, the room the tick's summary
+	login(t, s.addr, "dee")
+	cy.send("/quit")
+	cy.expectEOF()
+	// A tick may fall between any two of these, so the news may come in
+	// one summary or several; never as a line per person.
+	var got []string
+	for {
+		before, last := ann.waitLine("a summary", func(l string) bool { return strings.HasPrefix(l, "*** ") })
+		got = append(append(got, before...), last)
+		if strings.HasSuffix(last, "cy left") || strings.HasSuffix(last, "left #lobby: cy") {
+			break
+		}
+	}
+	joined := 0
+	for _, l := range got {
+		var n int
+		if _, err := fmt.Sscanf(l, "*** %d joined", &n); err == nil {
+			joined += n
+		} else if !strings.Contains(l, " left #lobby: cy") {
+			t.Errorf("ann got %q, not a summary", l)
+		}
+	}
+	if joined != 2 {
+		t.Errorf("the summaries %q count %d joins, want 2", got, joined)
 	}
 }

@@ -95,7 +95,7 @@ func run(n int, pkg string, extra []string, timeout time.Duration) error {
 	// Connect everyone; each reader drains its connection and marks its own join.
 	conns := make([]net.Conn, n)
 	var joined, welcomed sync.WaitGroup
-	var bytesIn atomic.Int64
+	var bytesIn, missed atomic.Int64
 	joined.Add(n)
 	welcomed.Add(n)
 	for i := range conns {
@@ -105,7 +105,7 @@ func run(n int, pkg string, extra []string, timeout time.Duration) error {
 			return fmt.Errorf("connect %d: %v", i, err)
 		}
 		conns[i] = c
-		go read(c, []byte(fmt.Sprintf("*** s%d joined #lobby", i)), &welcomed, &joined, &bytesIn)
+		go read(c, []byte(fmt.Sprintf("*** s%d joined #lobby", i)), &welcomed, &joined, &bytesIn, &missed)
 	}
 	if !waitFor(&welcomed, deadline) {
 		return errors.New("welcome lines did not all arrive")
@@ -123,6 +123,7 @@ func run(n int, pkg string, extra []string, timeout time.Duration) error {
 	}
 	login := time.Since(start)
 	loginCPU := cpuTime(pid) - cpu0
+	failed := missed.Load()
 	// Let the room go quiet: no bytes for a second (announcements, summaries).
 	for last := bytesIn.Load(); ; {
 		time.Sleep(time.Second)
@@ -166,14 +167,14 @@ func run(n int, pkg string, extra []string, timeout time.Duration) error {
 	if r := rss(pid); r > peak.Load() {
 		peak.Store(r)
 	}
-	fmt.Printf("%s %s n=%d  login %.2fs (server CPU %.2fs)  RSS base %.1f MB, logged in %.1f MB (login peak %.1f MB), during the disconnect peak %.1f MB = %.2f× logged in; disconnect took %.2fs\n",
-		pkg, strings.Join(extra, " "), n, login.Seconds(), loginCPU.Seconds(), mb(rssBase), mb(rssIn), mb(peakIn), mb(peak.Load()),
+	fmt.Printf("%s %s n=%d  failed %d  login %.2fs (server CPU %.2fs)  RSS base %.1f MB, logged in %.1f MB (login peak %.1f MB), during the disconnect peak %.1f MB = %.2f× logged in; disconnect took %.2fs\n",
+		pkg, strings.Join(extra, " "), n, failed, login.Seconds(), loginCPU.Seconds(), mb(rssBase), mb(rssIn), mb(peakIn), mb(peak.Load()),
 		float64(peak.Load())/float64(rssIn), left.Seconds())
 	return nil
 }
 
 // read drains c, marking welcomed at the first line and joined at own.
-func read(c net.Conn, own []byte, welcomed, joined *sync.WaitGroup, bytesIn *atomic.Int64) {
+func read(c net.Conn, own []byte, welcomed, joined *sync.WaitGroup, bytesIn, missed *atomic.Int64) {
 	r := bufio.NewReaderSize(c, 4096)
 	first, seen := true, false
 	for {
@@ -195,7 +196,8 @@ func read(c net.Conn, own []byte, welcomed, joined *sync.WaitGroup, bytesIn *ato
 		welcomed.Done()
 	}
 	if !seen {
-		joined.Done() // counted as done so the wait ends; the error shows in the timing
+		missed.Add(1) // the server closed it before its join: reported
+		joined.Done()
 	}
 }
 
