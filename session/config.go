@@ -33,12 +33,8 @@ type Config struct {
 	Burst       int           // flood bucket size
 	MaxOut      int           // unsent bytes before a session is dropped as too slow (0: off)
 	Idle        time.Duration // disconnect after this long without input (0: off)
-	// Crowd is the room size past which joins and leaves are no longer
-	// announced one line per person to every member but counted, and
-	// summarized in one line per room at each Tick (0: never).
-	Crowd int
-	MOTD  []string // lines sent after the welcome line
-	Now   func() time.Time
+	MOTD        []string      // lines sent after the welcome line
+	Now         func() time.Time
 	// Store keeps accounts, bans, mutes and history across restarts; nil
 	// means no accounts and no operator commands. Saved is what it held at
 	// startup, Opers the nicknames that are operators once registered.
@@ -68,6 +64,11 @@ type Config struct {
 	// replaces an earlier one; one timer for the whole Table suffices).
 	Coalesce time.Duration
 	Schedule func(d time.Duration)
+
+	// Crowd is the room size past which joins and leaves are no longer
+	// announced one line per person to every member but counted, and
+	// summarized in one line per room at each Tick (0: never).
+	Crowd int
 }
 
 // DefaultConfig returns the protocol's defaults: auto charset, 4096-byte

@@ -74,8 +74,8 @@ func (t *Table) enterRoom(s *Session, r *Room) {
 }
 
 // leaveRoom takes s out of its room, telling the room why (a crowded room:
-// that s left, at the next Tick), unless the whole server is shutting down. An empty room other than the lobby is forgotten
-// with its history.
+// that s left, at the next Tick), unless the whole server is shutting
+// down. An empty room other than the lobby is forgotten with its history.
 func (t *Table) leaveRoom(s *Session, why string) {
 	r := s.room
 	crowded := t.crowded(r)
