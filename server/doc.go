@@ -46,6 +46,15 @@ lines that the poll produced, from every sender whose input arrived
 together, reach each recipient in one write. That is one system call per
 recipient per poll, not per line.
 
+With -coalesce (default 2ms) a recipient written less than that long ago
+is not written in the flush: the Table holds its output until its window
+ends and asks, through session.Config.Schedule, for a flush then. The
+reactor keeps one timer for the whole server (time.AfterFunc, re-armed
+with Reset only when the Table asks for an earlier time); when it fires
+it queues the same flush task with Execute. A quiet connection is still
+written in its poll's flush; a busy one once per window. Nothing sleeps:
+the loop goes on polling while output is held.
+
 A connection gnet closes before the flush task runs would miss it. When
 the peer's last lines and its FIN arrive together (`printf 'bot\n/who\n' |
 nc -N`), or the FIN a moment later, in time for the next epoll_wait, gnet
@@ -82,6 +91,9 @@ Only the following are called from other goroutines:
     queued with Execute too, but always from the loop itself. The EventLoop is kept
     from the first OnOpen (an atomic pointer): before any connection there
     is nothing to tick or to tell.
+  - The -coalesce timer's function, on the runtime's timer goroutine: it
+    only queues the flush task with Execute (after waiting out the rest
+    of the delay should it fire early); Reset is called on the loop.
   - gnet.Engine.Stop, from run after the sessions have drained.
   - The atomics in counters and session.Stats, read by the Prometheus
     collector at scrape time. The loop updates them with atomic adds;

@@ -32,6 +32,13 @@ const (
 	DefaultLogFormat       = "text"
 	DefaultData            = "teahouse.db" // in the working directory, like ergo's ircd.db
 
+	// DefaultCoalesce is -coalesce: how long output to a connection written
+	// less than this ago is held, so that a busy window's lines leave in
+	// one write. A connection quiet for that long is written at once.
+	DefaultCoalesce = 2 * time.Millisecond
+	// MaxCoalesce bounds -coalesce: a longer hold is a visible delay.
+	MaxCoalesce = time.Second
+
 	// TickInterval is how often the Table's housekeeping (idle timeouts,
 	// deferred notices) runs on the event loop.
 	TickInterval = time.Second
@@ -61,6 +68,8 @@ type Options struct {
 	MaxClients      int
 	MaxPerIP        int
 	Idle            time.Duration
+	Coalesce        time.Duration
+	Crowd           int
 	MOTDFile        string
 	MetricsAddr     string
 	Data            string // the store's file; "" keeps everything in memory
@@ -95,6 +104,8 @@ func defaultOptions() Options {
 		MaxOut:          session.DefaultMaxOut,
 		MaxClients:      DefaultMaxClients,
 		MaxPerIP:        DefaultMaxPerIP,
+		Coalesce:        DefaultCoalesce,
+		Crowd:           session.DefaultCrowd,
 		ShutdownTimeout: DefaultShutdownTimeout,
 		LogLevel:        DefaultLogLevel,
 		LogFormat:       DefaultLogFormat,
@@ -135,6 +146,8 @@ func parseFlags(args []string, stdout io.Writer) (Options, error) {
 	fs.IntVar(&o.MaxClients, "max-clients", o.MaxClients, "connections at once (0 = no cap but the file descriptor limit)")
 	fs.IntVar(&o.MaxPerIP, "max-per-ip", o.MaxPerIP, "connections at once from one IP address (IPv6: one /64); loopback is exempt (0 = off)")
 	fs.DurationVar(&o.Idle, "idle", o.Idle, "disconnect a session after this long without input, e.g. 30m (default 0 = off)")
+	fs.DurationVar(&o.Coalesce, "coalesce", o.Coalesce, "hold output to a connection written less than this ago, so a busy `window`'s lines leave in one write; a quiet connection is written at once (0 = write after every poll)")
+	fs.IntVar(&o.Crowd, "crowd", o.Crowd, "room size in `members` past which joins and leaves are summed up in one line per room a second instead of a line per person (0 = never)")
 	fs.StringVar(&o.MOTDFile, "motd", o.MOTDFile, "`file` whose lines are sent after the welcome line (default none)")
 	fs.StringVar(&o.MetricsAddr, "metrics-addr", o.MetricsAddr, "serve Prometheus /metrics on this `address`, e.g. 127.0.0.1:9100 (default off)")
 	fs.StringVar(&o.Data, "data", o.Data, "`file` that keeps accounts, operators, bans, mutes and room history across restarts (\"\" = memory only, nothing kept)")
@@ -225,6 +238,10 @@ func (o *Options) validate() error {
 		return fmt.Errorf("-max-per-ip must not be negative, not %d", o.MaxPerIP)
 	case o.Idle < 0:
 		return fmt.Errorf("-idle must not be negative, not %v", o.Idle)
+	case o.Coalesce < 0 || o.Coalesce > MaxCoalesce:
+		return fmt.Errorf("-coalesce must be between 0 and %v, not %v", MaxCoalesce, o.Coalesce)
+	case o.Crowd < 0:
+		return fmt.Errorf("-crowd must not be negative, not %d", o.Crowd)
 	case o.ShutdownTimeout <= 0:
 		return fmt.Errorf("-shutdown-timeout must be positive, not %v", o.ShutdownTimeout)
 	}
@@ -366,6 +383,8 @@ func (o *Options) sessionConfig() (session.Config, error) {
 	cfg.Burst = o.Burst
 	cfg.MaxOut = o.MaxOut
 	cfg.Idle = o.Idle
+	cfg.Coalesce = o.Coalesce
+	cfg.Crowd = o.Crowd
 	cfg.Opers = o.operNames()
 	if o.MOTDFile != "" {
 		if cfg.MOTD, err = readMOTD(o.MOTDFile); err != nil {

@@ -47,6 +47,8 @@ type reactor struct {
 	loop        atomic.Pointer[loop] // the event loop, kept from the first OnOpen
 	tickPending atomic.Bool
 	flushTask   gnet.Runnable   // r.flush, made once: queued once per poll with output
+	flushTimer  *time.Timer     // the one timer for output held by -coalesce (Config.Schedule)
+	flushAt     atomic.Int64    // when flushTimer is due, in UnixNano
 	mem         *memoryReleaser // loop
 	persist     *persist        // the Table's Store
 	link        *clusterLink    // the other servers; nil for a single server
@@ -70,6 +72,9 @@ func newReactor(opts Options, cfg session.Config, log *slog.Logger, db store.Sto
 	r.mem = newMemoryReleaser()
 	r.persist = newPersist(db, opts.kdf, log, r.complete)
 	cfg.DeferFlush = r.requestFlush
+	r.flushTimer = time.AfterFunc(time.Hour, r.timerFired)
+	r.flushTimer.Stop()
+	cfg.Schedule = r.schedule
 	cfg.Store = r.persist
 	cfg.Audit = r.audit
 	cfg.Fault = r.fault
@@ -93,6 +98,30 @@ func (r *reactor) requestFlush() {
 	// No loop to queue on (the engine is stopping): we are on the loop
 	// already, so flush now.
 	r.table.Flush()
+}
+
+// schedule is the Table's Config.Schedule: called on the loop when output
+// held for -coalesce is due in d, it (re)arms the server's one timer. The
+// Table asks again only for an earlier time, or once the last request's
+// time has come; a timer per connection would cost a goroutine or an
+// allocation each, and a ticker would wake an idle server for nothing.
+func (r *reactor) schedule(d time.Duration) {
+	r.flushAt.Store(time.Now().Add(d).UnixNano())
+	r.flushTimer.Reset(d)
+}
+
+// timerFired runs on the timer's goroutine: it queues the flush on the
+// loop, where held output that is due is written. The Table's request is
+// answered only once its time has come, so a timer that fires early waits
+// out the rest.
+func (r *reactor) timerFired() {
+	if early := r.flushAt.Load() - time.Now().UnixNano(); early > 0 {
+		r.flushTimer.Reset(time.Duration(early))
+		return
+	}
+	if l := r.loop.Load(); l != nil {
+		_ = l.Execute(context.Background(), r.flushTask)
+	}
 }
 
 // complete hands fn, the result of work done off the loop (a password

@@ -122,7 +122,7 @@ func run(ctx context.Context, opts Options, log *slog.Logger, ready chan<- liste
 		"addr", r.addr.String(), "name", opts.Name, "encoding", opts.Encoding,
 		"max_line", opts.MaxLine, "history", opts.History, "rate", opts.Rate, "burst", opts.Burst,
 		"max_out", opts.MaxOut, "max_clients", opts.MaxClients, "open_file_cap", r.fileCap, "max_per_ip", opts.MaxPerIP,
-		"idle", opts.Idle.String(), "shutdown_timeout", opts.ShutdownTimeout.String(),
+		"idle", opts.Idle.String(), "coalesce", opts.Coalesce.String(), "crowd", opts.Crowd, "shutdown_timeout", opts.ShutdownTimeout.String(),
 	}
 	if ms != nil {
 		startAttrs = append(startAttrs, "metrics", "http://"+ms.addr.String()+"/metrics")
@@ -217,6 +217,7 @@ func shutdown(r *reactor, engineDone <-chan error, timeout time.Duration, log *s
 	case <-stopCtx.Done():
 		log.Warn("engine did not stop in time")
 	}
+	r.flushTimer.Stop()
 }
 
 // fileCap is how many connections the open-file limit leaves room for

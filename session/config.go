@@ -17,6 +17,7 @@ const (
 	MaxNickLen     = 16      // characters in a nickname
 	MaxRoomLen     = 32      // characters in a room name
 	MaxIgnores     = 100     // users one session can ignore at once
+	DefaultCrowd   = 50      // members past which joins and leaves are summarized
 )
 
 // Config holds what a Table needs to know. The zero value of each limit
@@ -57,10 +58,26 @@ type Config struct {
 	// loop, typically from a task that runs after the rest of the current
 	// poll's events. Nil means every entry point flushes before returning.
 	DeferFlush func()
+
+	// Coalesce is the coalescing window: output for a session written less
+	// than Coalesce ago is held until Coalesce has passed since that write,
+	// so the lines of a busy window leave in one write; a session quiet for
+	// Coalesce is written at once. 0 writes everything at the next flush.
+	// It needs Schedule, through which the Table asks the reactor to call
+	// Flush on the loop once the given delay has passed (a later request
+	// replaces an earlier one; one timer for the whole Table suffices).
+	Coalesce time.Duration
+	Schedule func(d time.Duration)
+
+	// Crowd is the room size past which joins and leaves are no longer
+	// announced one line per person to every member but counted, and
+	// summarized in one line per room at each Tick (0: never).
+	Crowd int
 }
 
 // DefaultConfig returns the protocol's defaults: auto charset, 4096-byte
-// lines, 20 lines of history, 10 lines/s with bursts of 20, 1 MiB output cap.
+// lines, 20 lines of history, 10 lines/s with bursts of 20, 1 MiB output
+// cap, and joins and leaves summarized in rooms of more than 50.
 func DefaultConfig() Config {
 	return Config{
 		Name:        DefaultName,
@@ -71,6 +88,7 @@ func DefaultConfig() Config {
 		Rate:        DefaultRate,
 		Burst:       DefaultBurst,
 		MaxOut:      DefaultMaxOut,
+		Crowd:       DefaultCrowd,
 		Now:         time.Now,
 	}
 }
@@ -89,6 +107,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Burst < 1 {
 		c.Burst = 1
+	}
+	if c.Schedule == nil || c.Coalesce < 0 {
+		c.Coalesce = 0 // nothing would write what is held
 	}
 	return c
 }

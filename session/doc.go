@@ -47,7 +47,10 @@
 //     (Settings.render: charset and timestamps) and Session.send queues the
 //     bytes on each recipient;
 //  9. Table.flushDirty, when the entry point returns (or in Flush, when the
-//     reactor asked for Config.DeferFlush): one Conn.Write per recipient.
+//     reactor asked for Config.DeferFlush): one Conn.Write per recipient,
+//     or, with Config.Coalesce, for a recipient written less than a window
+//     ago, one when its window ends (Table.hold; the reactor's one timer,
+//     Config.Schedule, calls Flush then).
 //
 // Replies to the sender alone (Session.reply) skip route: they never
 // concern anyone else. Work done off the loop (a password hash, a store
@@ -77,5 +80,9 @@
 // per recipient. Output is queued per session and written with one
 // Conn.Write per session per flush, so a burst of lines costs each
 // recipient one system call; a session whose unsent output passes
-// Config.MaxOut is dropped as too slow, and nobody else waits for it.
+// Config.MaxOut is dropped as too slow, and nobody else waits for it. With
+// Config.Coalesce a busy session is written at most once per window and a
+// quiet one at once (output.go). Rooms past Config.Crowd members hear of
+// joins and leaves in one summary a tick (crowd.go), so a crowd arriving
+// or leaving costs O(n) output, not O(n²).
 package session

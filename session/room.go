@@ -12,6 +12,7 @@ type Room struct {
 	key     string // folded, for lookup
 	members []*Session
 	history history
+	news    crowdNews // joins and leaves a crowded room has yet to hear of
 }
 
 // Len returns the number of members.
@@ -57,7 +58,8 @@ func (t *Table) room(name string) *Room {
 	return r
 }
 
-// enterRoom puts s in r: the history is replayed to s, then r is told.
+// enterRoom puts s in r: the history is replayed to s, then r is told, or
+// for a crowded room s alone, the room at the next Tick (noteJoin).
 func (t *Table) enterRoom(s *Session, r *Room) {
 	r.add(s)
 	r.history.each(func(m *Message) {
@@ -65,16 +67,25 @@ func (t *Table) enterRoom(s *Session, r *Room) {
 			s.deliver(m)
 		}
 	})
+	if t.crowded(r) {
+		t.noteJoin(s, r)
+		return
+	}
 	t.announce(r, s.nick+" joined #"+r.name)
 }
 
-// leaveRoom takes s out of its room, telling the room why, unless the whole
-// server is shutting down. An empty room other than the lobby is forgotten
-// with its history.
+// leaveRoom takes s out of its room, telling the room why (a crowded room:
+// that s left, at the next Tick), unless the whole server is shutting
+// down. An empty room other than the lobby is forgotten with its history.
 func (t *Table) leaveRoom(s *Session, why string) {
 	r := s.room
+	crowded := t.crowded(r)
 	r.remove(s)
-	if !t.shutting {
+	switch {
+	case t.shutting:
+	case crowded:
+		t.noteLeave(s, r) // told at the next Tick
+	default:
 		t.announce(r, s.nick+" left #"+r.name+" ("+why+")")
 	}
 	if r.Len() == 0 && r != t.lobby {

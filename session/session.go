@@ -31,6 +31,12 @@ type Session struct {
 	reason CloseReason // why the session is ending, once it is
 	dirty  bool        // in Table.dirty, with output to flush
 
+	// holding: in Table.out.held, its output waiting for the coalescing
+	// window (Config.Coalesce) that began at lastWrite (ns since
+	// Table.epoch) to end.
+	holding   bool
+	lastWrite int64
+
 	framer wire.Framer
 
 	nick string // as the user typed it

@@ -46,11 +46,13 @@ type Table struct {
 	saved       map[string][]Message // stored history of rooms not yet created, by key
 	guesses     guesses              // the password-guessing throttle
 
-	out output
-	rc  remoteState // users on other servers, claims in flight (Config.Cluster)
+	out    output
+	rc     remoteState // users on other servers, claims in flight (Config.Cluster)
+	crowds []*Room     // rooms with joins or leaves to summarize at the next Tick
 
 	depth      int       // entry-point nesting; flush when it returns to 0
 	now        time.Time // the clock, read once per entry point
+	epoch      time.Time // when the Table was made: Table.nanos counts from it
 	deliveries uint64    // published to stats at each flush
 	linesIn    uint64
 
@@ -79,6 +81,7 @@ func NewTable(cfg Config) *Table {
 		// outlives: a new process starts counting from its start time.
 		lastID: uint64(cfg.Now().UnixNano()),
 	}
+	t.epoch = cfg.Now()
 	t.cmds, t.builtin = builtinCommands()
 	if cfg.Store != nil {
 		t.cmds.Add(accountCommands()...)
@@ -125,6 +128,7 @@ func (t *Table) Open(c Conn, remote string) *Session {
 		autoCharset: t.cfg.AutoCharset && t.cfg.Charset == wire.UTF8,
 		roomIdx:     -1,
 		tableIdx:    len(t.sessions),
+		lastWrite:   neverWritten,
 	}
 	s.framer.Init(t.cfg.MaxLine, true)
 	t.sessions = append(t.sessions, s)
@@ -172,11 +176,13 @@ func (t *Table) end(s *Session, reason CloseReason, why string) {
 	s.queue()
 }
 
-// Tick does the table's periodic work: idle timeouts and the notices for
-// floods that have ended. Call it on the event loop about once a second.
+// Tick does the table's periodic work: idle timeouts, the notices for
+// floods that have ended and the summaries of crowded rooms' joins and
+// leaves. Call it on the event loop about once a second.
 func (t *Table) Tick() {
 	t.enter()
 	t.out.trim()
+	t.announceCrowds()
 	t.guesses.expire(t.now)
 	t.bans = slices.DeleteFunc(t.bans, func(b Ban) bool { return b.expired(t.now) })
 	t.remoteTick()
