@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"strconv"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -143,6 +144,31 @@ func (c *client) sendNick() error {
 	defer c.conn.SetWriteDeadline(time.Time{})
 	_, err := c.conn.Write([]byte(c.nick + "\n"))
 	return err
+}
+
+// joinsIn is how many join announcements a line that is not a delivery
+// stands for: a crowd summary ("*** 37 joined, 12 left #lobby: …", what
+// the server sends instead of one line per person in a room past -crowd)
+// stands for its count, any other line for one. Login waits count joins
+// this way, so they wait for what the server announces whichever way it
+// announces it.
+func joinsIn(line []byte) int64 {
+	rest, ok := bytes.CutPrefix(line, announcePrefix)
+	if !ok || bytes.HasSuffix(line, []byte(joinSuffix)) { // "*** 42 joined #lobby" is a user called 42
+		return 1
+	}
+	i := 0
+	for i < len(rest) && i < 9 && rest[i] >= '0' && rest[i] <= '9' {
+		i++
+	}
+	if i == 0 || !bytes.HasPrefix(rest[i:], []byte(" joined")) {
+		return 1
+	}
+	n, err := strconv.ParseInt(string(rest[:i]), 10, 64)
+	if err != nil || n < 1 {
+		return 1
+	}
+	return n
 }
 
 // awaitJoin reads until the client's own join announcement, which is the

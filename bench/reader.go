@@ -78,8 +78,8 @@ type countSink struct {
 	count *atomic.Int64
 }
 
-func (s *countSink) line([]byte, int64) { s.n++ }
-func (s *countSink) flush()             { s.count.Store(s.n) }
+func (s *countSink) line(l []byte, _ int64) { s.n += joinsIn(l) }
+func (s *countSink) flush()                 { s.count.Store(s.n) }
 
 // endHandler is told once that a watched connection ended by itself, with
 // why; it is not called for connections the reactor closes.

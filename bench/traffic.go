@@ -321,7 +321,7 @@ func (r *receiver) line(line []byte, at int64) {
 	t := r.t
 	sid, seq, sentAt, ok := parseDelivery(line)
 	if !ok || sid >= int64(t.cfg.Senders) {
-		r.other++
+		r.other += joinsIn(line)
 		return
 	}
 	if seq <= r.last[sid] {
