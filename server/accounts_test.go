@@ -1,7 +1,9 @@
 package main
 
 import (
+	"io"
 	"net"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -190,5 +192,34 @@ func TestTelnetEchoAroundThePasswordPrompt(t *testing.T) {
 	will, wont := strings.Index(seen, "\xff\xfb\x01"), strings.Index(seen, "\xff\xfc\x01")
 	if will < 0 || wont < will || wont > strings.Index(seen, "-> hello alice!") {
 		t.Errorf("want IAC WILL ECHO for the prompt, then IAC WONT ECHO before the welcome: %q", seen)
+	}
+}
+
+// TestADamagedDataFileStopsTheStart checks that a data file the store
+// cannot read is a startup error naming the file, never an empty start.
+func TestADamagedDataFileStopsTheStart(t *testing.T) {
+	tests := []struct {
+		name     string
+		contents string
+	}{
+		{"a file of text", "not a database at all\n"},
+		{"a truncated file", strings.Repeat("\x00", 100)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name+" is refused with its name", func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "damaged.db")
+			if err := os.WriteFile(path, []byte(tt.contents), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			o := testOptions()
+			o.Data = path
+			err := run(t.Context(), o, newLogger(o, io.Discard), nil)
+			if err == nil || !strings.Contains(err.Error(), path) {
+				t.Errorf("run with %s: %v, want an error naming it", tt.name, err)
+			}
+			if b, _ := os.ReadFile(path); string(b) != tt.contents {
+				t.Error("the damaged file was changed")
+			}
+		})
 	}
 }
