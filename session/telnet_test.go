@@ -7,9 +7,9 @@ import (
 	"teahouse/session/wire"
 )
 
-// binaryOffer is IAC WILL BINARY IAC DO BINARY, sent once, at the first
+// binaryOffer is IAC DO BINARY, sent once, at the first
 // sign that a peer speaks telnet.
-var binaryOffer = []byte{wire.IAC, wire.WILL, wire.OptBinary, wire.IAC, wire.DO, wire.OptBinary}
+var binaryOffer = []byte{wire.IAC, wire.DO, wire.OptBinary}
 
 func TestTelnetInSession(t *testing.T) {
 	t.Run("a telnet command inside a line is removed and brings the binary offer", func(t *testing.T) {

@@ -30,7 +30,7 @@ func line(s string) string { return "line:" + s }
 // offerBytes is IAC WILL BINARY IAC DO BINARY, which follows the first sign
 // that a peer speaks telnet; offer is that offer sent on its own.
 const (
-	offerBytes = "255 251 0 255 253 0"
+	offerBytes = "255 253 0"
 	offer      = "reply:[" + offerBytes + "]"
 )
 

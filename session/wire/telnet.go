@@ -234,16 +234,18 @@ func (t *Telnet) receive(dst []byte, verb, opt byte) []byte {
 		return t.refused.refuse(dst, verb, opt)
 	}
 	o := &t.opts[i]
-	// Only BINARY is accepted when the peer asks first; ECHO and SGA are
-	// ours to offer (ECHO with SGA would put a BSD client in character
-	// mode), and a refusal of them goes out once, as for unknown options.
+	// Only the peer's own BINARY is accepted when it asks first: ours is
+	// refused (see negotiate: a BSD client told WILL BINARY draws every
+	// typed line where the last one ended). ECHO and SGA are ours to
+	// offer (ECHO with SGA would put a BSD client in character mode), and
+	// a refusal goes out once, as for unknown options.
 	accept := opt == OptBinary
 	switch verb {
 	case DO:
-		if !accept && o.us.state == qNo && t.refused.seen(WONT, opt) {
+		if o.us.state == qNo && t.refused.seen(WONT, opt) {
 			return dst
 		}
-		return o.us.receive(dst, true, accept, usVerbs, opt)
+		return o.us.receive(dst, true, false, usVerbs, opt)
 	case DONT:
 		return o.us.receive(dst, false, accept, usVerbs, opt)
 	case WILL:
@@ -258,12 +260,18 @@ func (t *Telnet) receive(dst []byte, verb, opt byte) []byte {
 }
 
 // negotiate is called once, when the peer first shows it speaks telnet:
-// it offers and requests TRANSMIT-BINARY both ways, so that the client
-// sends 8-bit text untouched and reads ours as it is. Nothing else is
-// offered, so a BSD client stays in line mode with local editing.
+// it asks the client to send in TRANSMIT-BINARY, so that it sends 8-bit
+// text untouched. Nothing else is offered, so a BSD client stays in line
+// mode with local editing.
+//
+// Only DO BINARY is sent: the client's input is what a BSD client mangles,
+// and asking it to send binary is enough. Offering WILL BINARY as well
+// makes Debian's telnet turn off output processing on its terminal, so the
+// local echo of Enter lands without a CR and every line the user types
+// starts where the last one ended (a staircase); 8-bit output reaches a
+// client in NVT mode untouched anyway.
 func (t *Telnet) negotiate(dst []byte) []byte {
 	t.known = true
-	dst = t.Enable(dst, OptBinary)
 	return t.Request(dst, OptBinary)
 }
 

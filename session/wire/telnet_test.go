@@ -58,10 +58,10 @@ func TestTelnetQMethod(t *testing.T) {
 		him   bool
 		opt   byte
 	}{
-		{"the peer's DO BINARY is accepted with WILL", []qstep{{"DO BINARY", "WILL BINARY"}}, true, false, OptBinary},
+		{"the peer's DO BINARY is refused with WONT: our output stays NVT", []qstep{{"DO BINARY", "WONT BINARY"}}, false, false, OptBinary},
 		{"the peer's WILL BINARY is accepted with DO", []qstep{{"WILL BINARY", "DO BINARY"}}, false, true, OptBinary},
-		{"a DO for an option already on is not answered", []qstep{{"DO BINARY", "WILL BINARY"}, {"DO BINARY", ""}}, true, false, OptBinary},
-		{"DONT for an option that is on turns it off with WONT", []qstep{{"DO BINARY", "WILL BINARY"}, {"DONT BINARY", "WONT BINARY"}}, false, false, OptBinary},
+		{"a DO for an option already on is not answered", []qstep{{"enable ECHO", "WILL ECHO"}, {"DO ECHO", ""}, {"DO ECHO", ""}}, true, false, OptEcho},
+		{"DONT for an option that is on turns it off with WONT", []qstep{{"enable ECHO", "WILL ECHO"}, {"DO ECHO", ""}, {"DONT ECHO", "WONT ECHO"}}, false, false, OptEcho},
 		{"WONT for an option that is on turns it off with DONT", []qstep{{"WILL BINARY", "DO BINARY"}, {"WONT BINARY", "DONT BINARY"}}, false, false, OptBinary},
 		{"DONT and WONT for an option that is off are not answered", []qstep{{"DONT BINARY", ""}, {"WONT BINARY", ""}}, false, false, OptBinary},
 		{"our WILL answered by DO is on, and the DO is not answered again", []qstep{{"enable ECHO", "WILL ECHO"}, {"DO ECHO", ""}}, true, false, OptEcho},
@@ -256,15 +256,15 @@ func TestFramerTelnetCommands(t *testing.T) {
 		}
 	})
 	t.Run("a peer that accepts the offer is answered nothing more", func(t *testing.T) {
-		// What inetutils telnet answers to IAC WILL BINARY IAC DO BINARY.
-		got := frame(64, []byte("\xff\xf1"), []byte("\xff\xfd\x00\xff\xfb\x00"))
+		// What inetutils telnet answers to IAC DO BINARY.
+		got := frame(64, []byte("\xff\xf1"), []byte("\xff\xfb\x00"))
 		if !slices.Equal(got, []string{offer}) {
 			t.Errorf("got %q", got)
 		}
 	})
-	t.Run("a peer whose first command is DO BINARY gets WILL then DO", func(t *testing.T) {
-		got := frame(64, []byte("\xff\xfd\x00\xff\xfb\x00"))
-		if !slices.Equal(got, []string{"reply:[255 251 0 255 253 0]"}) {
+	t.Run("a peer that asks the server to send binary is refused once, and still asked to send binary", func(t *testing.T) {
+		got := frame(64, []byte("\xff\xfd\x00\xff\xfb\x00\xff\xfd\x00"))
+		if !slices.Equal(got, []string{"reply:[255 252 0 255 253 0]"}) {
 			t.Errorf("got %q", got)
 		}
 	})
