@@ -115,7 +115,7 @@ func (s *Session) setEcho(local bool) {
 func (s *Session) answer(line string) {
 	p := &s.prompt
 	if p.busy {
-		s.reply("checking your password: a moment")
+		s.reply("still checking the password you typed before: this line was not used")
 		return
 	}
 	if line == "" {
@@ -167,7 +167,7 @@ func (s *Session) checkPassword(pw string) {
 	t, p := s.t, &s.prompt
 	if wait := t.guesses.wait(t.now, s.addrKey(), "acct:"+p.key); wait > 0 {
 		t.stats.AuthThrottled.Add(1)
-		s.reply(fmt.Sprintf("too many wrong passwords: try again in %s", wait.Round(time.Second)))
+		s.reply(fmt.Sprintf("too many wrong passwords for %s or from your address: try again in %s", p.name, wait.Round(time.Second)))
 		s.reply(p.text()) // the question stands: every reply that keeps it open ends with it
 		return
 	}

@@ -166,7 +166,7 @@ func TestLoginWithPassword(t *testing.T) {
 		u.send("secret12") // the check is under way…
 		u.send("")         // …so this waits: it is not a cancel
 		fs.settle()
-		expectLines(t, "the user", u.got(), []string{askLogin, "-> checking your password: a moment", helloAlice, aliceJoined})
+		expectLines(t, "the user", u.got(), []string{askLogin, "-> still checking the password you typed before: this line was not used", helloAlice, aliceJoined})
 	})
 	t.Run("a password line is never quoted in a flood notice", func(t *testing.T) {
 		h, fs, _ := storeHarness(t, saved)
@@ -237,7 +237,7 @@ func TestPasswordGuessingIsThrottled(t *testing.T) {
 			t.Fatalf("try %d: %q", i+1, got)
 		}
 	}
-	throttled := []string{askLogin, "-> too many wrong passwords: try again in 1s", askLogin}
+	throttled := []string{askLogin, "-> too many wrong passwords for alice or from your address: try again in 1s", askLogin}
 	expectLines(t, "the sixth try at once", try("secret12"), throttled)
 	h.clock.advance(GuessBaseDelay)
 	expectLines(t, "the right password after the wait", try("secret12"), []string{askLogin, helloAlice, aliceJoined})

@@ -18,6 +18,7 @@ const (
 	ReasonAuth                          // too many wrong passwords
 	ReasonKicked                        // an operator kicked the user
 	ReasonBanned                        // an operator banned the user or their address
+	ReasonReplaced                      // the nickname's owner logged in again elsewhere
 	numReasons
 )
 
@@ -34,6 +35,7 @@ var reasonText = [numReasons]string{
 	ReasonAuth:       "too many wrong passwords",
 	ReasonKicked:     "kicked",
 	ReasonBanned:     "banned",
+	ReasonReplaced:   "logged in again elsewhere",
 }
 
 var reasonLabel = [numReasons]string{
@@ -49,6 +51,7 @@ var reasonLabel = [numReasons]string{
 	ReasonAuth:       "auth",
 	ReasonKicked:     "kicked",
 	ReasonBanned:     "banned",
+	ReasonReplaced:   "replaced",
 }
 
 // String is the reason as users read it in a leave announcement.

@@ -47,7 +47,7 @@ func builtinCommands() (*Registry, builtins) {
 		&Command{Name: "join", Usage: "ROOM", Help: "moves you to ROOM, creating it", Requires: LoggedIn, MinArgs: 1, Run: cmdJoin},
 		&Command{Name: "part", Help: "back to #" + LobbyName, Requires: LoggedIn, Run: cmdPart},
 		&Command{Name: "rooms", Help: "rooms with member counts", Requires: LoggedIn, Run: cmdRooms},
-		&Command{Name: "whois", Usage: "NICK", Help: "room, connected for, idle for", Requires: LoggedIn, MinArgs: 1, Run: cmdWhois},
+		&Command{Name: "whois", Usage: "NICK", Help: "room, connected for, idle for, charset", Requires: LoggedIn, MinArgs: 1, Run: cmdWhois},
 		&Command{Name: "charset", Aliases: []string{"encoding"}, Usage: "[utf-8|gbk]", Help: "shows or sets your charset", Run: cmdCharset},
 		&Command{Name: "timestamp", Aliases: []string{"ts"}, Usage: "[on|off]", Help: "prefixes lines with [15:04:05]", Run: cmdTimestamp},
 		&Command{Name: "echo", Usage: "[on|off]", Help: "get your own chat lines back", Run: cmdEcho},
@@ -72,7 +72,7 @@ func cmdHelp(s *Session, args string) error {
 			name = rest
 		}
 		c := s.t.cmds.Lookup(name)
-		if c == nil || c.Hidden {
+		if c == nil || c.Hidden || (c.Requires == Operator && !s.operator) {
 			return errUnknown(name)
 		}
 		s.reply(c.helpLine())

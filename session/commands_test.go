@@ -22,7 +22,7 @@ var chatHelp = []string{
 	"->   /join ROOM: moves you to ROOM, creating it",
 	"->   /part: back to #lobby",
 	"->   /rooms: rooms with member counts",
-	"->   /whois NICK: room, connected for, idle for",
+	"->   /whois NICK: room, connected for, idle for, charset",
 	"->   /charset [utf-8|gbk] (also /encoding): shows or sets your charset",
 	"->   /timestamp [on|off] (also /ts): prefixes lines with [15:04:05]",
 	"->   /echo [on|off]: get your own chat lines back",

@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -69,6 +70,9 @@ func cmdKick(s *Session, args string) error {
 	if x == s {
 		return fmt.Errorf("%w: /quit leaves", ErrSelf)
 	}
+	if err := s.t.owner(x.key, x.nick); err != nil {
+		return err
+	}
 	s.t.audit(AuditEvent{Action: "kick", Actor: s.nick, Target: x.nick, Remote: s.remote, Detail: reason})
 	s.t.expel(x, ReasonKicked, "kicked by "+s.nick, reason)
 	s.reply("kicked " + x.nick)
@@ -93,6 +97,8 @@ func cmdBan(s *Session, args string) error {
 	b := Ban{SetBy: s.nick, Set: t.now}
 	if d, more, ok := cutDuration(rest); ok {
 		b.Until, rest = t.now.Add(d), more
+	} else if word, _ := cutWord(rest); looksLikeDuration(word) {
+		return fmt.Errorf("%q is not a duration: use 90s, 30m, 12h, 7d or 2w (none: for good)", word)
 	}
 	b.Reason = rest
 	bans := []Ban{b}
@@ -100,10 +106,13 @@ func cmdBan(s *Session, args string) error {
 	if p, ok := parsePrefix(target); ok {
 		bans[0].Prefix = p
 	} else {
-		if err := CheckNick(target); err != nil {
+		if err := CheckNick(target); err != nil || strings.Trim(target, "0123456789.") == "" {
 			return fmt.Errorf("%s is neither a nickname, an address nor a CIDR range", target)
 		}
 		bans[0].Nick = t.fold.key(target)
+		if err := t.owner(bans[0].Nick, target); err != nil {
+			return err
+		}
 		if x, err := t.find(target); err == nil {
 			online = x
 			if x == s {
@@ -119,6 +128,13 @@ func cmdBan(s *Session, args string) error {
 	for _, nb := range bans {
 		if nb.Prefix.IsValid() && nb.Prefix.Contains(addrOrZero(s.remote)) {
 			return fmt.Errorf("%w: that would ban your own address %s", ErrSelf, nb.Target())
+		}
+		for _, x := range t.users {
+			if nb.Prefix.IsValid() && nb.Prefix.Contains(addrOrZero(x.remote)) {
+				if err := t.owner(x.key, x.nick); err != nil {
+					return fmt.Errorf("that would ban the address of %s, %v", x.nick, err)
+				}
+			}
 		}
 	}
 	pending := len(bans)
@@ -300,6 +316,9 @@ func cmdMute(s *Session, args string) error {
 	if m.Key == s.key {
 		return fmt.Errorf("%w: you cannot mute yourself", ErrSelf)
 	}
+	if err := t.owner(m.Key, nick); err != nil {
+		return err
+	}
 	t.cfg.Store.AddMute(m, func(err error) {
 		if err != nil {
 			t.fault("mute", err)
@@ -435,6 +454,22 @@ func cmdWall(s *Session, args string) error {
 	}
 	t.deliveries += uint64(n)
 	return nil
+}
+
+// owner reports an error if key is one of the server owner's -opers
+// names: other operators cannot kick, ban or mute them, or the owner could
+// be locked out of their own server.
+func (t *Table) owner(key, nick string) error {
+	if t.opers[key] {
+		return fmt.Errorf("%s is an operator by the server's -opers flag, which only the server's owner can change", nick)
+	}
+	return nil
+}
+
+// looksLikeDuration reports whether word was meant as a duration: it
+// starts with a digit or a sign. A nickname cannot.
+func looksLikeDuration(word string) bool {
+	return word != "" && (word[0] >= '0' && word[0] <= '9' || word[0] == '-' || word[0] == '+')
 }
 
 // cutDuration reads a leading duration from s and returns it with the

@@ -251,3 +251,97 @@ func TestHistoryIsStored(t *testing.T) {
 	expectLines(t, "a user after a restart", u.says("carol"), []string{
 		"-> hello carol! /help lists the commands", "bob: hello lobby", "*** carol joined #lobby"})
 }
+
+// TestModerationCannotBeDodged checks the ways round a mute or a ban that
+// a fresh-user trial found, and that the server owner cannot be locked out.
+func TestModerationCannotBeDodged(t *testing.T) {
+	t.Run("a muted user cannot rename out of the mute", func(t *testing.T) {
+		_, fs, op, us, _ := opHarness(t, "mm", "bob")
+		mm, bob := us[0], us[1]
+		op.send("/mute mm 10m")
+		fs.settle()
+		drain(mm, op)
+		expectLines(t, "mm", mm.says("/nick mm2"), []string{"-> you are muted, so your nickname stays mm"})
+		mm.send("renamed talk")
+		expectLines(t, "bob", bob.got(), nil)
+	})
+	t.Run("a banned nickname cannot be taken with /nick", func(t *testing.T) {
+		_, fs, op, us, _ := opHarness(t, "nb2")
+		op.send("/ban x")
+		fs.settle()
+		expectLines(t, "nb2", us[0].says("/nick X"), []string{"-> X is banned for good"})
+	})
+	for _, line := range []string{"/kick op", "/ban op", "/mute op", "/ban 127.0.0.1"} {
+		t.Run(line+" by another operator is refused: op is the server owner's", func(t *testing.T) {
+			h, fs, op, us, _ := opHarness(t, "erin")
+			erin := us[0]
+			erin.send("/register erin-password")
+			fs.settle()
+			op.send("/op erin")
+			fs.settle()
+			drain(erin, op)
+			got := erin.says(line)
+			if len(got) != 1 || !strings.Contains(got[0], "only the server's owner can change") {
+				t.Errorf("erin got %q", got)
+			}
+			if op.conn.closed != ReasonNone {
+				t.Errorf("op was closed: %v", op.conn.closed)
+			}
+			_ = h
+		})
+	}
+	for _, dur := range []string{"5x", "0s", "-5m", "9999999999d", "99999999999h"} {
+		t.Run("a bad duration "+dur+" is refused, not taken for a permanent ban", func(t *testing.T) {
+			_, fs, op, _, _ := opHarness(t)
+			got := op.says("/ban dave " + dur + " for spam")
+			fs.settle()
+			if len(got) != 1 || !strings.Contains(got[0], "is not a duration") || len(fs.bans) != 0 {
+				t.Errorf("got %q, stored %v", got, fs.bans)
+			}
+		})
+	}
+	t.Run("an address that does not parse is not taken for a nickname", func(t *testing.T) {
+		_, _, op, _, _ := opHarness(t)
+		expectLines(t, "op", op.says("/ban 127.0.0.300"), []string{"-> 127.0.0.300 is neither a nickname, an address nor a CIDR range"})
+	})
+	t.Run("operator commands are not explained to others", func(t *testing.T) {
+		_, _, op, us, _ := opHarness(t, "bob")
+		expectLines(t, "bob", us[0].says("/help kick"), []string{"-> unknown command: /kick (try /help)"})
+		if got := op.says("/help kick"); len(got) != 1 || !strings.HasPrefix(got[0], "-> /kick NICK [reason]") {
+			t.Errorf("op got %q", got)
+		}
+	})
+}
+
+// TestOwnerTakesTheirNameBack checks that a registered nickname held by
+// another connection (a stale one) is its owner's with the password: the
+// other connection ends.
+func TestOwnerTakesTheirNameBack(t *testing.T) {
+	h, fs, _ := storeHarness(t, Saved{Accounts: []Account{{Key: "alice", Display: "alice"}}})
+	fs.passwords["alice"] = "secret12"
+	stale := h.connect()
+	stale.send("/login alice secret12")
+	fs.settle()
+	bob := h.logins("bob")[0]
+	drain(stale)
+	fresh := h.connect()
+	fresh.send("alice")
+	expectLines(t, "the owner", fresh.got(), []string{askLogin})
+	fresh.send("secret12")
+	fs.settle()
+	expectLines(t, "the owner", fresh.got(), []string{helloAlice, aliceJoined})
+	expectLines(t, "the stale connection", stale.got(), []string{"-> you logged in as alice from somewhere else: this connection ends"})
+	if stale.conn.closed != ReasonReplaced {
+		t.Errorf("stale closed for %v", stale.conn.closed)
+	}
+	expectLines(t, "bob", bob.got(), []string{"*** alice left #lobby (logged in again elsewhere)", aliceJoined})
+	t.Run("a wrong password does not take it", func(t *testing.T) {
+		u := h.connect()
+		u.send("alice")
+		u.send("wrong123")
+		fs.settle()
+		if fresh.conn.closed != ReasonNone {
+			t.Error("the owner's connection was closed by a wrong password")
+		}
+	})
+}

@@ -2,6 +2,7 @@ package session
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -75,7 +76,7 @@ func NewTable(cfg Config) *Table {
 		opers:       make(map[string]bool),
 		pendingRegs: make(map[string]UserID),
 		mutes:       make(map[string]Mute),
-		saved:       cfg.Saved.History,
+		saved:       maps.Clone(cfg.Saved.History), // rooms take theirs from it; the caller's stays whole
 		guesses:     make(guesses),
 		// Identities stay unique across restarts, which stored history
 		// outlives: a new process starts counting from its start time.

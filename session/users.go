@@ -1,6 +1,7 @@
 package session
 
 import (
+	"errors"
 	"fmt"
 )
 
@@ -13,6 +14,14 @@ import (
 // login line, or "" to be asked for it.
 func (t *Table) login(s *Session, name, pw string) error {
 	key, err := t.claim(s, name)
+	if errors.Is(err, ErrNickTaken) && CheckNick(name) == nil {
+		// A registered name held by another connection to this server
+		// is its owner's to take back: the password is asked for as
+		// usual, and welcome then ends the other connection.
+		if k := t.fold.key(name); t.accounts[k] != nil && t.users[t.nicks[k]] != nil {
+			key, err = k, nil
+		}
+	}
 	if err != nil {
 		return err
 	}
@@ -36,7 +45,15 @@ func (t *Table) login(s *Session, name, pw string) error {
 // welcome logs s in as name (key), its password checked if it has one.
 func (t *Table) welcome(s *Session, name, key string) error {
 	if id, taken := t.nicks[key]; taken && id != s.id {
-		return fmt.Errorf("%w: %s is online; try another", ErrNickTaken, t.nickOf(id))
+		x := t.users[id]
+		if x == nil || t.accounts[key] == nil {
+			return fmt.Errorf("%w: %s is online; try another", ErrNickTaken, t.nickOf(id))
+		}
+		// Its owner, with the right password: the other connection (a
+		// stale one, or someone who had the password) gives way.
+		x.reply("you logged in as " + x.nick + " from somewhere else: this connection ends")
+		t.audit(AuditEvent{Action: "replaced", Actor: s.remote, Target: x.nick, Remote: x.remote})
+		t.end(x, ReasonReplaced, ReasonReplaced.String())
 	}
 	if wait, err := t.claimFirst(s, name, key, false); wait {
 		return err
@@ -67,6 +84,12 @@ func (t *Table) rename(s *Session, name string) error {
 	}
 	if t.accounts[key] != nil && s.account != key {
 		return fmt.Errorf("%w: %s is registered; log in as %s with its password", ErrNickTaken, name, name)
+	}
+	if b, banned := t.nickBan(key); banned && key != s.key {
+		return fmt.Errorf("%s is banned%s", name, b.describe(t.now))
+	}
+	if s.muted() {
+		return fmt.Errorf("you are muted, so your nickname stays %s", s.nick) // a mute follows the user, not the name
 	}
 	if name == s.nick {
 		return fmt.Errorf("you are already %s", name)
