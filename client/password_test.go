@@ -292,7 +292,7 @@ func TestABadPasswordFileIsAClearErrorBeforeConnecting(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			if tt.perm == 0 && os.Geteuid() == 0 {
-				sessiontest.Missing(t, "root reads any file")
+				t.Skip("root reads any file, whatever its permissions (CI runs as root)")
 			}
 			path := writePasswordFile(t, testPassword+"\n", tt.perm)
 			// No server: the file is judged before dialling.
