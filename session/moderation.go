@@ -129,6 +129,12 @@ func cmdBan(s *Session, args string) error {
 		if nb.Prefix.IsValid() && nb.Prefix.Contains(addrOrZero(s.remote)) {
 			return fmt.Errorf("%w: that would ban your own address %s", ErrSelf, nb.Target())
 		}
+		if nb.Prefix.IsValid() && coversLoopback(nb.Prefix) && !t.opers[s.key] {
+			// The server's own machine is how its owner gets in (an
+			// -opers name registers only from there): only the owner may
+			// close it.
+			return fmt.Errorf("%s covers the server's own machine: only an operator of the server's -opers flag can ban it", nb.Target())
+		}
 		for _, x := range t.users {
 			if nb.Prefix.IsValid() && nb.Prefix.Contains(addrOrZero(x.remote)) {
 				if err := t.owner(x.key, x.nick); err != nil {
@@ -502,16 +508,28 @@ func parseDuration(word string) (time.Duration, bool) {
 }
 
 // parsePrefix reads an address ("192.0.2.7", "2001:db8::1") as a
-// single-address prefix, or a CIDR range, masked.
+// single-address prefix, or a CIDR range, masked. An IPv4-mapped IPv6 range
+// (::ffff:192.0.2.0/120) is the IPv4 range it maps, since peers' addresses
+// are unmapped before they are compared.
 func parsePrefix(s string) (netip.Prefix, bool) {
 	if a, err := netip.ParseAddr(s); err == nil {
 		a = a.Unmap().WithZone("")
 		return netip.PrefixFrom(a, a.BitLen()), true
 	}
-	if p, err := netip.ParsePrefix(s); err == nil {
-		return p.Masked(), true
+	p, err := netip.ParsePrefix(s)
+	if err != nil {
+		return netip.Prefix{}, false
 	}
-	return netip.Prefix{}, false
+	if a := p.Addr(); a.Is4In6() && p.Bits() >= 96 {
+		p = netip.PrefixFrom(a.Unmap(), p.Bits()-96)
+	}
+	return p.Masked(), true
+}
+
+// coversLoopback reports whether p holds a loopback address (127.0.0.1 or
+// ::1).
+func coversLoopback(p netip.Prefix) bool {
+	return p.Contains(netip.MustParseAddr("127.0.0.1")) || p.Contains(netip.IPv6Loopback())
 }
 
 // addrOf returns the address of a "host:port" peer string.

@@ -281,7 +281,7 @@ func TestModerationCannotBeDodged(t *testing.T) {
 			fs.settle()
 			drain(erin, op)
 			got := erin.says(line)
-			if len(got) != 1 || !strings.Contains(got[0], "only the server's owner can change") {
+			if len(got) != 1 || !strings.Contains(got[0], "-opers flag") {
 				t.Errorf("erin got %q", got)
 			}
 			if op.conn.closed != ReasonNone {
@@ -300,6 +300,34 @@ func TestModerationCannotBeDodged(t *testing.T) {
 			}
 		})
 	}
+	t.Run("another operator cannot ban the server's own machine while its owner is away", func(t *testing.T) {
+		_, fs, op, us, _ := opHarness(t, "opal")
+		opal := us[0]
+		opal.send("/register opal-password")
+		fs.settle()
+		op.send("/op opal")
+		fs.settle()
+		op.send("/quit")
+		drain(opal)
+		for _, target := range []string{"127.0.0.1", "127.0.0.0/8", "127.0.0.0/16", "::1", "::/0"} {
+			got := opal.says("/ban " + target + " 1h")
+			fs.settle()
+			if len(got) != 1 || !strings.Contains(got[0], "covers the server's own machine") {
+				t.Errorf("/ban %s: %q", target, got)
+			}
+		}
+		if len(fs.bans) != 0 {
+			t.Errorf("stored %v", fs.bans)
+		}
+	})
+	t.Run("an IPv4-mapped IPv6 range bans the IPv4 range it maps", func(t *testing.T) {
+		h, fs, op, _, _ := opHarness(t)
+		op.send("/ban ::ffff:198.51.100.0/120")
+		fs.settle()
+		if _, banned := h.table.AddrBan(netip.MustParseAddr("198.51.100.7")); !banned {
+			t.Errorf("198.51.100.7 is not banned: %q", op.got())
+		}
+	})
 	t.Run("an address that does not parse is not taken for a nickname", func(t *testing.T) {
 		_, _, op, _, _ := opHarness(t)
 		expectLines(t, "op", op.says("/ban 127.0.0.300"), []string{"-> 127.0.0.300 is neither a nickname, an address nor a CIDR range"})
