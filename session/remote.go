@@ -80,6 +80,8 @@ type remoteState struct {
 	gone     map[UserID]gonePeer   // peers whose name went without a leave line, lately
 	whois    map[UserID]whoisWait  // /whois questions to other servers, by asker
 	down     bool                  // the link is down or fenced; users were told
+	upAt     time.Time             // when the link last came back
+	suspects map[string]time.Time  // nodes reported lost while this one was cut off, by when
 	dropped  int                   // lines lost on the way in, not yet told
 	droppedT time.Time             // when users were last told
 }
@@ -93,7 +95,17 @@ func (rs *remoteState) init(cl Cluster) {
 	rs.hist = make(map[string]*histWait)
 	rs.gone = make(map[UserID]gonePeer)
 	rs.whois = make(map[UserID]whoisWait)
+	rs.suspects = make(map[string]time.Time)
 }
+
+// textShutdown is the reason a server stopping on purpose gives.
+const textShutdown = "server shutting down"
+
+// nodeGrace is how long a server reported lost while this one was cut
+// off (or just after) may take to show it is alive: a NATS server that
+// restarts forgets every lease, and the others renew theirs within one
+// lease (15 s). Only then are its users announced as left.
+const nodeGrace = 20 * time.Second
 
 // Remote is the entry point for what other servers said and what the link
 // to them reports, in arrival order. Call it on the event loop.
@@ -167,10 +179,19 @@ func (t *Table) remoteEvent(ev *RemoteEvent) {
 	case EvHistA:
 		t.historyArrived(ev)
 	case EvNickSet:
+		delete(t.rc.suspects, ev.Nick.Node) // it is alive after all
 		t.peerSet(ev.Key, ev.Nick)
+	case EvNodeUp:
+		delete(t.rc.suspects, ev.Node)
 	case EvNickGone:
 		t.peerGone(ev.Key, ev.Nick)
 	case EvNodeLost:
+		if ev.Text != textShutdown && (t.rc.down || t.now.Sub(t.rc.upAt) < nodeGrace) {
+			// Seen from a link that was down: maybe only its lease
+			// was forgotten. Announce it if it does not come back.
+			t.rc.suspects[ev.Node] = t.now
+			return
+		}
 		t.nodeLost(ev.Node, ev.Text)
 	case EvClaimed:
 		t.claimed(ev)
@@ -192,6 +213,7 @@ func (t *Table) remoteEvent(ev *RemoteEvent) {
 			t.tellEveryone(textLinkDown)
 		}
 	case EvLinkUp:
+		t.rc.upAt = t.now
 		if t.rc.down {
 			t.rc.down = false
 			t.tellEveryone(textLinkUp)
@@ -252,8 +274,14 @@ func (t *Table) remoteTick() {
 	if t.rc.cl != nil {
 		t.tellDropped()
 		for id, g := range t.rc.gone {
-			if t.now.Sub(g.at) > goneKeep {
+			if t.now.Sub(g.at) > goneKeep && t.rc.suspects[id.Node].IsZero() {
 				delete(t.rc.gone, id)
+			}
+		}
+		for node, at := range t.rc.suspects {
+			if t.now.Sub(at) >= nodeGrace {
+				delete(t.rc.suspects, node)
+				t.nodeLost(node, "node lost")
 			}
 		}
 		for key, w := range t.rc.hist {

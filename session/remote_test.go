@@ -401,6 +401,37 @@ func TestRemoteLists(t *testing.T) {
 }
 
 func TestNodeLost(t *testing.T) {
+	t.Run("a server reported lost across this server's own outage is not announced when it comes back", func(t *testing.T) {
+		h, _ := newClusterHarness(t)
+		a := h.clusterLogin("alice")
+		h.peerIn(nodeB, 1, "bob", "lobby")
+		h.table.Remote([]RemoteEvent{
+			{Kind: EvLinkDown},
+			{Kind: EvNickGone, Key: "bob", Nick: Presence{Nick: "bob", Node: nodeB, SID: 1}},
+			{Kind: EvNodeLost, Node: nodeB, Text: "node lost"},
+			{Kind: EvLinkUp},
+		})
+		h.clock.advance(5 * time.Second)
+		h.table.Remote([]RemoteEvent{{Kind: EvNickSet, Key: "bob", Nick: Presence{Nick: "bob", Node: nodeB, SID: 1, Room: "lobby", RoomName: "lobby"}}})
+		h.clock.advance(nodeGrace)
+		h.table.Tick()
+		for _, l := range a.got() {
+			if strings.Contains(l, "bob left") {
+				t.Errorf("alice got %q", l)
+			}
+		}
+		expectLines(t, "alice", a.says("/who"), []string{"-> 2 online: alice (#lobby), bob (#lobby)"})
+	})
+	t.Run("a server reported lost across an outage that does not come back is announced after the grace", func(t *testing.T) {
+		h, _ := newClusterHarness(t)
+		a := h.clusterLogin("alice")
+		h.peerIn(nodeB, 1, "bob", "lobby")
+		h.table.Remote([]RemoteEvent{{Kind: EvLinkDown}, {Kind: EvNodeLost, Node: nodeB, Text: "node lost"}, {Kind: EvLinkUp}})
+		drain(a)
+		h.clock.advance(nodeGrace)
+		h.table.Tick()
+		expectLines(t, "alice", a.got(), []string{"*** bob left #lobby (node lost)"})
+	})
 	t.Run("a lost server's users leave, 20 lines per room and then a count", func(t *testing.T) {
 		h, _ := newClusterHarness(t)
 		a := h.clusterLogin("alice")
