@@ -302,13 +302,30 @@ func (ct *clusterTarget) stop() {
 	}
 }
 
+// writeCalls returns how many write system calls (write, writev) process
+// pid has made, syscw in /proc/PID/io: the server's cost per delivery is
+// mostly the kernel's per write, so deliveries per write explain it.
+func writeCalls(pid int) (int64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/io", pid))
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "syscw: "); ok {
+			return strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		}
+	}
+	return 0, errors.New("proc io: no syscw")
+}
+
 // clusterSnapshot is the cluster's side of a snapshot.
 type clusterSnapshot struct {
-	nodeCPU   []time.Duration
-	natsCPU   time.Duration
-	nats      natsCounters
-	delivered []int64 // to each node's clients
-	err       error
+	nodeWrites []int64
+	nodeCPU    []time.Duration
+	natsCPU    time.Duration
+	nats       natsCounters
+	delivered  []int64 // to each node's clients
+	err        error
 }
 
 // sample reads every node's and the NATS server's CPU and the NATS
@@ -321,6 +338,9 @@ func (ct *clusterTarget) sample(perNode func() []int64) clusterSnapshot {
 		cpu, err := cpuTime(t.pid)
 		errs = append(errs, err)
 		s.nodeCPU = append(s.nodeCPU, cpu)
+		w, err := writeCalls(t.pid)
+		errs = append(errs, err)
+		s.nodeWrites = append(s.nodeWrites, w)
 	}
 	var err error
 	s.natsCPU, err = cpuTime(ct.nats.cmd.Process.Pid)
@@ -349,6 +369,9 @@ type clusterFigures struct {
 	NodeDeliveriesPerS []float64 `json:"node_deliveries_per_s"`
 	NodeCores          []float64 `json:"node_cores"`
 	NodeNsPerDelivery  []float64 `json:"node_cpu_ns_per_delivery"`
+	// NodeDeliveriesPerWrite is deliveries to a node's clients over its
+	// write system calls in the window.
+	NodeDeliveriesPerWrite []float64 `json:"node_deliveries_per_write"`
 	// The NATS server: its CPU, in cores and per delivery to a client;
 	// messages in (published) and out (delivered to subscribers) per
 	// second; slow consumers it cut off in the run.
@@ -390,6 +413,11 @@ func (e *env) fillCluster(r *result, before, after snapshot, same, cross latency
 			ns = float64(c.Nanoseconds()) / float64(d)
 		}
 		f.NodeNsPerDelivery = append(f.NodeNsPerDelivery, ns)
+		perWrite := 0.0
+		if w := ca.nodeWrites[i] - cb.nodeWrites[i]; w > 0 {
+			perWrite = float64(d) / float64(w)
+		}
+		f.NodeDeliveriesPerWrite = append(f.NodeDeliveriesPerWrite, perWrite)
 		if m, err := memoryOf(ct.nodes[i].pid); err == nil {
 			peak += m.peak
 		}
@@ -527,8 +555,8 @@ func writeClusterTable(w io.Writer, rep scenarioReport) {
 	for _, r := range rep.Results {
 		f := r.Cluster
 		if f == nil {
-			fmt.Fprintf(w, "    %s: one node: p50 %s, p99 %s ms; %s srv ns/delivery\n", r.Server,
-				number(lat(r).P50), number(lat(r).P99), number(r.ServerNsPerUnit))
+			fmt.Fprintf(w, "    %s: one node: p50 %s, p99 %s ms; %s srv ns/delivery, %s deliveries/write\n", r.Server,
+				number(lat(r).P50), number(lat(r).P99), number(r.ServerNsPerUnit), number(r.DeliveriesPerWrite))
 			continue
 		}
 		fmt.Fprintf(w, "    %s: same node p50 %s, p99 %s; cross node p50 %s, p99 %s\n", r.Server,
@@ -538,8 +566,12 @@ func writeClusterTable(w io.Writer, rep scenarioReport) {
 			if i < len(f.NodeClients) {
 				clients = f.NodeClients[i]
 			}
-			fmt.Fprintf(w, "      node %d: %s clients, %s deliveries/s, %s cores, %s srv ns/delivery\n", i,
-				number(clients), number(f.NodeDeliveriesPerS[i]), number(f.NodeCores[i]), number(f.NodeNsPerDelivery[i]))
+			perWrite := 0.0
+			if i < len(f.NodeDeliveriesPerWrite) {
+				perWrite = f.NodeDeliveriesPerWrite[i]
+			}
+			fmt.Fprintf(w, "      node %d: %s clients, %s deliveries/s, %s cores, %s srv ns/delivery, %s deliveries/write\n", i,
+				number(clients), number(f.NodeDeliveriesPerS[i]), number(f.NodeCores[i]), number(f.NodeNsPerDelivery[i]), number(perWrite))
 		}
 		fmt.Fprintf(w, "      all nodes: %s srv ns/delivery; NATS: %s cores, %s ns/delivery, %s msgs/s in, %s out, %d slow consumers; cluster drops in %d, out %d; lost %d\n",
 			number(r.ServerNsPerUnit), number(f.NATSCores), number(f.NATSNsPerDelivery),

@@ -256,6 +256,7 @@ type snapshot struct {
 	machine   time.Duration // busy CPU time of the whole machine
 	err       error
 	cluster   clusterSnapshot // the other nodes and NATS, when there are several
+	writes    int64           // the server's write system calls (cluster.go)
 }
 
 // sample takes a snapshot.
@@ -264,6 +265,7 @@ func (e *env) sample() snapshot {
 	var err1, err2, err3 error
 	if e.target.pid > 0 {
 		s.serverCPU, err1 = cpuTime(e.target.pid)
+		s.writes, _ = writeCalls(e.target.pid)
 	}
 	s.loadCPU, err2 = cpuTime(selfPID)
 	for _, pid := range e.helpers {

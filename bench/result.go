@@ -85,6 +85,9 @@ type result struct {
 	// Cluster is what a several-node target measured besides (cluster.go);
 	// the server figures above are then all nodes' together.
 	Cluster *clusterFigures `json:"cluster,omitempty"`
+	// DeliveriesPerWrite is a traffic run's deliveries over the server's
+	// write system calls (node 0's with several nodes), when known.
+	DeliveriesPerWrite float64 `json:"server_deliveries_per_write,omitempty"`
 
 	Note string `json:"note,omitempty"`
 }

@@ -271,6 +271,9 @@ func runTraffic(e *env, scenario string, cfg trafficConfig) (result, error) {
 	lat := summarize(hist)
 	r.Latency = &lat
 	e.fillProcess(&r, before, after, float64(inWindow))
+	if w := after.writes - before.writes; w > 0 && e.target.pid > 0 {
+		r.DeliveriesPerWrite = float64(inWindow) / float64(w)
+	}
 	if e.cluster != nil {
 		if err := e.fillCluster(&r, before, after, same, cross); err != nil {
 			return result{}, err
