@@ -34,6 +34,21 @@ type env struct {
 	// CPU counts as the load generator's.
 	procs   int
 	helpers []int
+	// cluster, when the target has several nodes, is all of them; nodeOf
+	// is then the node of each client of the traffic run, and perNode
+	// counts the deliveries to each node's clients (cluster.go).
+	cluster *clusterTarget
+	nodeOf  []int
+	perNode func() []int64
+}
+
+// dialerFor returns the dialer for client i: its node's when the target
+// has several.
+func (e *env) dialerFor(i int) *dialer {
+	if e.cluster != nil && i < len(e.nodeOf) {
+		return e.cluster.dialers[e.nodeOf[i]]
+	}
+	return e.dialer
 }
 
 // newReactor returns a reactor for one scenario run.
@@ -104,7 +119,7 @@ func (e *env) loginAll(first, n, bufSize int, started func(i int, c *client, ear
 	}
 
 	work(func(i int) {
-		c, err := connect(e.ctx, e.dialer, e.nick(first+i), nil, bufSize)
+		c, err := connect(e.ctx, e.dialerFor(first+i), e.nick(first+i), nil, bufSize)
 		if err != nil {
 			fail(err)
 			return
@@ -240,6 +255,8 @@ type snapshot struct {
 	loadCPU   time.Duration
 	machine   time.Duration // busy CPU time of the whole machine
 	err       error
+	cluster   clusterSnapshot // the other nodes and NATS, when there are several
+	writes    int64           // the server's write system calls (cluster.go)
 }
 
 // sample takes a snapshot.
@@ -248,6 +265,7 @@ func (e *env) sample() snapshot {
 	var err1, err2, err3 error
 	if e.target.pid > 0 {
 		s.serverCPU, err1 = cpuTime(e.target.pid)
+		s.writes, _ = writeCalls(e.target.pid)
 	}
 	s.loadCPU, err2 = cpuTime(selfPID)
 	for _, pid := range e.helpers {
@@ -257,6 +275,9 @@ func (e *env) sample() snapshot {
 	}
 	s.machine, err3 = machineBusy()
 	s.err = errors.Join(err1, err2, err3)
+	if e.cluster != nil {
+		s.cluster = e.cluster.sample(e.perNode)
+	}
 	return s
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -16,6 +17,9 @@ type lane struct {
 	server string   // a serverPackages key, or "target" for -addr
 	args   []string // appended to the started server's command line
 	reader string   // readerKinds
+	// nodes, when 2 or more, makes the server that many teahouse
+	// servers joined through NATS (-cluster, cluster.go).
+	nodes int
 }
 
 // variant is one -variants entry: a name and the server arguments it adds.
@@ -89,6 +93,16 @@ func (c *config) lanes() ([]lane, error) {
 				name += "/" + r
 			}
 			ls = append(ls, lane{name: name, server: b.server, args: b.args, reader: r})
+		}
+	}
+	if c.cluster >= 2 {
+		// Beside each teahouse lane, the same on several nodes.
+		for _, l := range ls {
+			if l.server == "teahouse" {
+				l.name += "×" + strconv.Itoa(c.cluster)
+				l.nodes = c.cluster
+				ls = append(ls, l)
+			}
 		}
 	}
 	if len(ls) > maxLanes {

@@ -12,6 +12,7 @@
 //	go run ./bench -addr 127.0.0.1:6666 -server-pid 1234
 //	go run ./bench -scenarios crowd,quiet -variants 'default=;nocoalesce=-coalesce 0'
 //	go run ./bench -scenarios fanout -reader goroutine,epoll -runs 3
+//	go run ./bench -cluster 3          # fanout and chat, one node and three (cluster.go)
 //
 // Scenarios: fanout (1,000 clients, 10 senders as fast as a window of
 // unacknowledged lines allows), chat (1,000 clients, 100 senders at 10
@@ -96,6 +97,9 @@ type config struct {
 	variants   []variant
 	// procs is how many processes traffic scenarios spread clients over.
 	procs int
+	// cluster, when 2 or more, adds beside each teahouse lane the same
+	// on that many nodes joined through NATS (cluster.go).
+	cluster int
 
 	fanout trafficConfig
 	chat   trafficConfig
@@ -149,6 +153,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	pinLoad := fs.String("pin-load", "", "pin the load generator to this CPU `list`, e.g. 0")
 	readers := fs.String("reader", readerEpoll, "how the load generator reads its clients: epoll (a few epoll loops, one read per ready\nconnection), gnet (gnet's client side) or goroutine (a goroutine per connection, the first reader);\na comma-separated `list` runs every scenario with each, alternating, e.g. goroutine,epoll")
 	fs.IntVar(&c.procs, "procs", 1, "fanout, chat, crowd and quiet: spread the clients over this many load-generator `processes`\n(this one holds the senders; each other holds an equal share), for more connections than one\nprocess's fd limit or more cores for reading; their CPU counts as the load generator's")
+	fs.IntVar(&c.cluster, "cluster", 0, "also run every scenario against this many teahouse `nodes` joined through one NATS server\n(./bench/natsd), all on loopback, senders on node 0, the other clients spread evenly; reports latency\nfor receivers on node 0 and on the others, CPU per delivery per node, NATS messages/s and drops.\nScenarios default to fanout,chat; only fanout, chat, crowd and quiet spread over nodes")
 	fs.IntVar(&c.readLoops, "read-loops", 0, "epoll and gnet readers: read `loops`; 0: one per core the load generator may use, at most 2")
 
 	warmup := fs.Duration("warmup", 2*time.Second, "fanout, chat, crowd and quiet: load before the measured window")
@@ -183,6 +188,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if err := c.checkCluster(fs, scen); err != nil {
+		return c, err
 	}
 	if c.addr != "" {
 		if _, err := loopbackTarget(c.addr); err != nil {

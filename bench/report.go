@@ -202,6 +202,7 @@ func writeTable(w io.Writer, rep scenarioReport) {
 		fmt.Fprintln(tw)
 	}
 	tw.Flush()
+	writeClusterTable(w, rep)
 	for _, r := range rep.Results {
 		if r.Note != "" {
 			fmt.Fprintf(w, "  %s: %s\n", r.Server, r.Note)

@@ -82,6 +82,13 @@ type result struct {
 	BurstBaseRSS      int64           `json:"server_rss_before_burst_bytes,omitempty"`
 	BurstMaxRSS       int64           `json:"server_max_rss_burst_bytes,omitempty"`
 
+	// Cluster is what a several-node target measured besides (cluster.go);
+	// the server figures above are then all nodes' together.
+	Cluster *clusterFigures `json:"cluster,omitempty"`
+	// DeliveriesPerWrite is a traffic run's deliveries over the server's
+	// write system calls (node 0's with several nodes), when known.
+	DeliveriesPerWrite float64 `json:"server_deliveries_per_write,omitempty"`
+
 	Note string `json:"note,omitempty"`
 }
 
@@ -135,6 +142,10 @@ func aggregateInto(out reflect.Value, run func(i int) reflect.Value, n int) {
 			field.SetFloat(pick(vals, typ.Field(f).Tag.Get("agg")))
 		case reflect.Bool:
 			field.SetBool(all)
+		case reflect.Slice:
+			if field.Type().Elem().Kind() == reflect.Float64 {
+				field.Set(reflect.ValueOf(pickEach(func(i int) []float64 { return run(i).Field(f).Interface().([]float64) }, n, typ.Field(f).Tag.Get("agg"))))
+			}
 		case reflect.Pointer:
 			if !all {
 				continue
@@ -144,6 +155,24 @@ func aggregateInto(out reflect.Value, run func(i int) reflect.Value, n int) {
 			field.Set(elem)
 		}
 	}
+}
+
+// pickEach picks each element of n slices (see pick), as far as the
+// shortest goes.
+func pickEach(run func(i int) []float64, n int, how string) []float64 {
+	shortest := len(run(0))
+	for i := range n {
+		shortest = min(shortest, len(run(i)))
+	}
+	out := make([]float64, shortest)
+	for j := range out {
+		vals := make([]float64, n)
+		for i := range n {
+			vals[i] = run(i)[j]
+		}
+		out[j] = pick(vals, how)
+	}
+	return out
 }
 
 // pick returns the median of vals, or their max or min when how says so.

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -46,6 +47,9 @@ func newSuite(ctx context.Context, c config, log io.Writer) (*suite, error) {
 			build = append(build, l.server)
 		}
 	}
+	if c.cluster >= 2 {
+		build = append(build, natsdName)
+	}
 	if len(build) > 0 {
 		dir, err := os.MkdirTemp("", "teahouse-bench-")
 		if err != nil {
@@ -53,8 +57,12 @@ func newSuite(ctx context.Context, c config, log io.Writer) (*suite, error) {
 		}
 		s.tmp = dir
 		for _, name := range build {
-			fmt.Fprintf(log, "bench: building %s (%s)\n", name, serverPackages[name])
-			bin, err := buildServer(ctx, name, dir)
+			fmt.Fprintf(log, "bench: building %s\n", name)
+			pkg := serverPackages[name]
+			if name == natsdName {
+				pkg = natsdPackage
+			}
+			bin, err := buildPackage(ctx, name, pkg, dir)
 			if err != nil {
 				s.close()
 				return nil, err
@@ -87,6 +95,12 @@ func (s *suite) runScenario(name string) scenarioReport {
 			if name == "logins" && !loginsSupported(l) {
 				if run == 0 {
 					rep.Errors = append(rep.Errors, fmt.Sprintf("%s: skipped: it has no registered nicknames", l.name))
+				}
+				continue
+			}
+			if l.nodes >= 2 && !slices.Contains(clusterScenarios, name) {
+				if run == 0 {
+					rep.Errors = append(rep.Errors, fmt.Sprintf("%s: skipped: only %s spread their clients over nodes", l.name, strings.Join(clusterScenarios, ", ")))
 				}
 				continue
 			}
@@ -135,6 +149,7 @@ func (s *suite) runOnce(name string, l lane) (result, error) {
 		reader:     l.reader,
 		readLoops:  s.cfg.readLoops,
 		procs:      s.cfg.procs,
+		cluster:    t.cluster,
 	}
 	if e.readLoops == 0 {
 		e.readLoops = defaultReadLoops()
@@ -159,6 +174,9 @@ func (s *suite) runOnce(name string, l lane) (result, error) {
 		r, err = runLogins(e, s.cfg.logins)
 	}
 	r.Server, r.Runs, r.MachineLoad = srv, 1, load
+	if err == nil && t.cluster != nil {
+		err = t.cluster.exited()
+	}
 	if err == nil && t.cmd != nil {
 		select {
 		case <-t.exited:
@@ -207,6 +225,9 @@ func (s *suite) targetFor(name string, l lane) (*target, error) {
 	opt := startOptions{maxClients: clients + serverSlack, pinCPUs: s.cfg.pinServer, args: args}
 	if s.cfg.serverOutput {
 		opt.output = s.log
+	}
+	if l.nodes >= 2 {
+		return startCluster(s.ctx, srv, s.bins[l.server], s.bins[natsdName], l.nodes, opt)
 	}
 	return startServer(srv, s.bins[l.server], opt)
 }

@@ -40,6 +40,10 @@ type target struct {
 	cmd    *exec.Cmd // nil unless the load generator started it
 	exited chan struct{}
 	output *tailWriter // the end of its own output, when not shown as it came
+
+	// cluster, when set, is every node of a several-node target (this
+	// one is node 0) and their NATS server; stop ends them all.
+	cluster *clusterTarget
 }
 
 // outputTail returns the end of a started server's output, to explain a
@@ -88,6 +92,12 @@ func buildServer(ctx context.Context, name, dir string) (string, error) {
 	if !ok {
 		return "", fmt.Errorf("unknown server %q", name)
 	}
+	return buildPackage(ctx, name, pkg, dir)
+}
+
+// buildPackage builds the package pkg into dir as name and returns the
+// binary.
+func buildPackage(ctx context.Context, name, pkg, dir string) (string, error) {
 	root, err := moduleRoot(ctx)
 	if err != nil {
 		return "", err
@@ -196,6 +206,10 @@ func (t *target) awaitReady() error {
 // stop ends a server the load generator started: SIGTERM, then SIGKILL
 // after stopTimeout. It does nothing to a server it did not start.
 func (t *target) stop() {
+	if t.cluster != nil {
+		t.cluster.stop()
+		return
+	}
 	if t.cmd == nil {
 		return
 	}

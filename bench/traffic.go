@@ -63,6 +63,10 @@ type traffic struct {
 	windowEnd   atomic.Int64
 	stopping    atomic.Bool // receivers' read errors are from now on expected
 	latency     *latencyRecorder
+	// cross, with several nodes, holds the latencies of receivers not on
+	// node 0 (nodeOf[i] != 0); latency then holds node 0's.
+	cross  *latencyRecorder
+	nodeOf []int
 }
 
 func newTraffic(cfg trafficConfig) *traffic {
@@ -104,6 +108,11 @@ func runTraffic(e *env, scenario string, cfg trafficConfig) (result, error) {
 		return result{}, fmt.Errorf("%s: need 2 or more clients and 1 to %d senders", scenario, cfg.Clients)
 	}
 	t := newTraffic(cfg)
+	if e.cluster != nil {
+		n := len(e.cluster.nodes)
+		t.nodeOf, t.cross = nodeLayout(cfg.Clients, cfg.Senders, n), newLatencyRecorder()
+		e.nodeOf, e.perNode = t.nodeOf, t.perNodeDelivered(t.nodeOf, n)
+	}
 	rx, err := e.newReactor()
 	if err != nil {
 		return result{}, err
@@ -224,6 +233,12 @@ func runTraffic(e *env, scenario string, cfg trafficConfig) (result, error) {
 	got := awaitCount(e, delivered, expected)
 	stopReading()
 	hist := t.latency.merged()
+	var same, cross latencySummary
+	if t.cross != nil {
+		c := t.cross.merged()
+		same, cross = summarize(hist), summarize(c)
+		hist.Merge(c)
+	}
 	for _, h := range helpers {
 		h.stop()
 		if h.hist == nil {
@@ -256,6 +271,14 @@ func runTraffic(e *env, scenario string, cfg trafficConfig) (result, error) {
 	lat := summarize(hist)
 	r.Latency = &lat
 	e.fillProcess(&r, before, after, float64(inWindow))
+	if w := after.writes - before.writes; w > 0 && e.target.pid > 0 {
+		r.DeliveriesPerWrite = float64(inWindow) / float64(w)
+	}
+	if e.cluster != nil {
+		if err := e.fillCluster(&r, before, after, same, cross); err != nil {
+			return result{}, err
+		}
+	}
 	var notes []string
 	if login.note != "" {
 		notes = append(notes, login.note)
@@ -311,10 +334,19 @@ type receiver struct {
 // receiver returns client i's sink; other starts at the lines its login
 // already read.
 func (t *traffic) receiver(i int, other int64) *receiver {
-	r := &receiver{t: t, i: i, st: &t.stats[i], last: make([]int64, t.cfg.Senders), lat: t.latency.buffer(i), other: other}
+	r := &receiver{t: t, i: i, st: &t.stats[i], last: make([]int64, t.cfg.Senders), lat: t.recorderFor(i).buffer(i), other: other}
 	t.lat[i] = r.lat
 	r.flush()
 	return r
+}
+
+// recorderFor returns the latency recorder of client i: cross for those
+// on another node than the senders.
+func (t *traffic) recorderFor(i int) *latencyRecorder {
+	if t.cross != nil && t.nodeOf[i] != 0 {
+		return t.cross
+	}
+	return t.latency
 }
 
 func (r *receiver) line(line []byte, at int64) {
