@@ -325,69 +325,133 @@ func cmdMute(s *Session, args string) error {
 	if err := t.owner(m.Key, nick); err != nil {
 		return err
 	}
-	t.cfg.Store.AddMute(m, func(err error) {
-		if err != nil {
-			t.fault("mute", err)
-			if s.Alive() {
-				s.reply(nick + " is not muted: the server could not store the mute")
+	mutes := []Mute{m}
+	if x := t.users[t.nicks[m.Key]]; x != nil {
+		// The address is muted with the name, as a ban bans both, so that
+		// reconnecting under another name does not end the mute.
+		// Not a loopback address: everyone who reaches the server from its
+		// own machine (over ssh, say) shares it.
+		if a, ok := addrOf(x.remote); ok && !a.IsLoopback() {
+			am := m
+			am.Key = addrMuteKey(a)
+			mutes = append(mutes, am)
+		}
+	}
+	pending := len(mutes)
+	var failed error
+	for _, mm := range mutes {
+		t.cfg.Store.AddMute(mm, func(err error) {
+			if err != nil {
+				failed = err
 			}
-			return
-		}
-		t.mutes[m.Key] = m
-		t.audit(AuditEvent{Action: "mute", Actor: s.nick, Target: nick, Remote: s.remote, Detail: until(m.Until, t.now)})
-		if s.Alive() {
-			s.reply("muted " + nick + until(m.Until, t.now))
-		}
-		if x := t.users[t.nicks[m.Key]]; x != nil {
-			x.reply("you are muted" + until(m.Until, t.now) + ": nobody sees your chat, emotes or private messages")
-			x.toldMuted = true
-		}
-	})
+			if pending--; pending == 0 {
+				t.muteStored(s, nick, mutes, failed)
+			}
+		})
+	}
 	return nil
 }
 
-// cmdUnmute: /unmute NICK
+// addrMuteKey is the key under which a muted address is kept beside muted
+// nicknames: '@' starts no nickname.
+func addrMuteKey(a netip.Addr) string { return "@" + a.String() }
+
+// muteStored applies mutes once the store has them all, and tells.
+func (t *Table) muteStored(s *Session, nick string, mutes []Mute, failed error) {
+	if failed != nil {
+		t.fault("mute", failed)
+		if s.Alive() {
+			s.reply(nick + " is not muted: the server could not store the mute")
+		}
+		return
+	}
+	m := mutes[0]
+	for _, mm := range mutes {
+		t.mutes[mm.Key] = mm
+	}
+	t.audit(AuditEvent{Action: "mute", Actor: s.nick, Target: nick, Remote: s.remote, Detail: until(m.Until, t.now)})
+	if s.Alive() {
+		s.reply("muted " + nick + until(m.Until, t.now))
+	}
+	if x := t.users[t.nicks[m.Key]]; x != nil {
+		x.reply("you are muted" + until(m.Until, t.now) + ": nobody sees your chat, emotes or private messages")
+		x.toldMuted = true
+	}
+}
+
+// cmdUnmute: /unmute NICK|ADDRESS
+//
+// A nickname's mute goes with the address mute set with it.
 func cmdUnmute(s *Session, args string) error {
 	t := s.t
 	key := t.fold.key(args)
-	if _, ok := t.mutes[key]; !ok {
+	if a, err := netip.ParseAddr(args); err == nil {
+		key = addrMuteKey(a.Unmap().WithZone(""))
+	}
+	nm, ok := t.mutes[key]
+	if !ok {
 		return fmt.Errorf("%s is not muted", args)
 	}
-	t.cfg.Store.RemoveMute(key, func(err error) {
-		if err != nil {
-			t.fault("unmute", err)
-			if s.Alive() {
-				s.reply(args + " is still muted: the server could not store the change")
+	keys := []string{key}
+	for k, am := range t.mutes {
+		if k != key && k[0] == '@' && key[0] != '@' && am.Set.Equal(nm.Set) && am.SetBy == nm.SetBy {
+			keys = append(keys, k)
+		}
+	}
+	pending := len(keys)
+	var failed error
+	for _, k := range keys {
+		t.cfg.Store.RemoveMute(k, func(err error) {
+			if err != nil {
+				failed = err
 			}
-			return
-		}
-		delete(t.mutes, key)
-		t.audit(AuditEvent{Action: "unmute", Actor: s.nick, Target: args, Remote: s.remote})
-		if s.Alive() {
-			s.reply("unmuted " + args)
-		}
-		if x := t.users[t.nicks[key]]; x != nil {
-			x.toldMuted = false
-			x.reply("you are no longer muted")
-		}
-	})
+			if pending--; pending > 0 {
+				return
+			}
+			if failed != nil {
+				t.fault("unmute", failed)
+				if s.Alive() {
+					s.reply(args + " is still muted: the server could not store the change")
+				}
+				return
+			}
+			for _, k := range keys {
+				delete(t.mutes, k)
+			}
+			t.audit(AuditEvent{Action: "unmute", Actor: s.nick, Target: args, Remote: s.remote})
+			if s.Alive() {
+				s.reply("unmuted " + args)
+			}
+			if x := t.users[t.nicks[key]]; x != nil {
+				x.toldMuted = false
+				x.reply("you are no longer muted")
+			}
+		})
+	}
 	return nil
 }
 
 // muted reports whether s may not be heard now, telling s once.
 func (s *Session) muted() bool {
-	m, ok := s.t.mutes[s.key]
+	key := s.key
+	m, ok := s.t.mutes[key]
+	if !ok {
+		if a, isAddr := addrOf(s.remote); isAddr {
+			key = addrMuteKey(a)
+			m, ok = s.t.mutes[key]
+		}
+	}
 	if !ok {
 		return false
 	}
 	if m.expired(s.t.now) {
-		delete(s.t.mutes, s.key)
-		s.t.cfg.Store.RemoveMute(s.key, func(err error) {
+		delete(s.t.mutes, key)
+		s.t.cfg.Store.RemoveMute(key, func(err error) {
 			if err != nil {
 				s.t.fault("expire mute", err)
 			}
 		})
-		return false
+		return s.muted() // the other key may hold a mute still
 	}
 	if !s.toldMuted {
 		s.toldMuted = true

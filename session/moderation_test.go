@@ -265,6 +265,26 @@ func TestModerationCannotBeDodged(t *testing.T) {
 		mm.send("renamed talk")
 		expectLines(t, "bob", bob.got(), nil)
 	})
+	t.Run("a muted user who comes back under another name is still muted", func(t *testing.T) {
+		h, fs, op, us, _ := opHarness(t, "mutey", "bob")
+		mutey, bob := us[0], us[1]
+		op.send("/mute mutey")
+		fs.settle()
+		mutey.send("/quit")
+		drain(bob, op)
+		free := h.loginFrom(mutey.s.remote, "freebird")
+		drain(bob, op)
+		free.send("escaped?")
+		expectLines(t, "bob", bob.got(), nil)
+		op.send("/unmute mutey")
+		fs.settle()
+		drain(op)
+		free.send("back")
+		expectLines(t, "bob after the unmute", bob.got(), []string{"freebird: back"})
+		if len(fs.mutes) != 0 {
+			t.Errorf("stored mutes left: %v", fs.mutes)
+		}
+	})
 	t.Run("a banned nickname cannot be taken with /nick", func(t *testing.T) {
 		_, fs, op, us, _ := opHarness(t, "nb2")
 		op.send("/ban x")
