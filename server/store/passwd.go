@@ -150,6 +150,11 @@ func parsePHC(s string) (p Params, salt, key []byte, err error) {
 	if n[2] > 255 {
 		return bad(fmt.Sprintf("p=%d is over 255", n[2]))
 	}
+	// encoding/base64 skips CR and LF even in strict mode, so a string
+	// with them would decode, and print back, as another string.
+	if strings.ContainsAny(f[4]+f[5], "\r\n") {
+		return bad("salt or hash has a line break in it")
+	}
 	if salt, err = b64.Strict().DecodeString(f[4]); err != nil {
 		return bad("salt is not unpadded base64")
 	}
