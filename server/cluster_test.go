@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"slices"
@@ -221,6 +222,14 @@ func TestClusterWithoutNATS(t *testing.T) {
 	t.Run("users are told once that the other servers cannot hear them", func(t *testing.T) {
 		alice.expect("*** lost contact with the other servers: only people on this server hear you")
 		carol.expect("*** lost contact with the other servers: only people on this server hear you")
+	})
+	t.Run("the operator reads it in the log", func(t *testing.T) {
+		checkFor(t, waitTime, 20*time.Millisecond, func() error {
+			if !strings.Contains(a.logs.String(), "cluster: NATS link lost") {
+				return errors.New("no log line for the lost NATS link")
+			}
+			return nil
+		})
 	})
 	t.Run("a login that needs a claim is refused with a clear line", func(t *testing.T) {
 		bob := dial(t, a.addr)

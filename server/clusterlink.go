@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"sync"
 
 	"github.com/panjf2000/gnet/v2"
@@ -48,7 +49,7 @@ type clusterLink struct {
 
 // connectCluster joins the cluster named by opts; the link's table must
 // be set before the engine starts.
-func connectCluster(ctx context.Context, opts Options) (*clusterLink, error) {
+func connectCluster(ctx context.Context, opts Options, log *slog.Logger) (*clusterLink, error) {
 	l := &clusterLink{}
 	copt := cluster.Options{
 		NodeName: opts.NodeName,
@@ -56,6 +57,7 @@ func connectCluster(ctx context.Context, opts Options) (*clusterLink, error) {
 		Execute:  l.execute,
 		Deliver:  l.deliver,
 		LeaseTTL: opts.leaseTTL,
+		Log:      log, // the link lost and back, failed renewals and claims
 	}
 	n, err := cluster.Connect(ctx, opts.Cluster, opts.ClusterName, copt)
 	if err != nil {

@@ -51,7 +51,7 @@ func run(ctx context.Context, opts Options, log *slog.Logger, ready chan<- liste
 	var link *clusterLink
 	if opts.Cluster != "" {
 		cctx, cancel := context.WithTimeout(ctx, clusterConnectTimeout)
-		link, err = connectCluster(cctx, opts)
+		link, err = connectCluster(cctx, opts, log)
 		cancel()
 		if err != nil {
 			db.Close()
