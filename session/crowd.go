@@ -96,6 +96,15 @@ func (t *Table) news(r *Room) {
 	}
 }
 
+// flushNews gives r's pending summary now, when the room is about to go
+// back to one line per person: the summary tells of what came first.
+func (t *Table) flushNews(r *Room) {
+	if r.news.pending() {
+		t.announce(r, r.news.text(r.name))
+		r.news = crowdNews{} // announceCrowds skips the room, which has none left
+	}
+}
+
 // announceCrowds gives each room with news its one summary line: called
 // from Tick, so a room hears at most one a second. A room forgotten since
 // (it emptied) has no one to tell, and its news was dropped with it.

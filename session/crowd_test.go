@@ -50,6 +50,17 @@ func TestCrowdedRooms(t *testing.T) {
 		h.table.Tick()
 		expectLines(t, "u3", us[3].got(), []string{"*** 5 joined, 3 left #lobby: ann, bob, cy and 2 more joined; u0, u1 and u2 left"})
 	})
+	t.Run("a room shrinking to the limit gives its summary before the next per-person line", func(t *testing.T) {
+		_, us := crowdRoom(t, 3, 6)
+		watcher := us[5]
+		for _, u := range us[:4] {
+			u.send("/quit")
+		}
+		expectLines(t, "the watcher", watcher.got(), []string{
+			"*** 3 left #lobby: u0, u1 and u2",
+			"*** u3 left #lobby (quit)",
+		})
+	})
 	t.Run("each wording", func(t *testing.T) {
 		for _, tc := range []struct {
 			name string
@@ -122,11 +133,11 @@ func TestCrowdsCostLinearOutput(t *testing.T) {
 	h.table.Tick()
 	got := late.got()
 	// The room had n+1 members: the leaves from n+1 down to limit+1 are
-	// summed up, the rest (limit-2 of them) told one by one.
+	// summed up, first, the rest (limit-2 of them) told one by one after.
 	summed := n + 1 - limit
 	summary := fmt.Sprintf("*** 1 joined, %d left #lobby: late joined; u0, u1, u2 and %d more left", summed, summed-3)
-	if len(got) != limit-1 || got[len(got)-1] != summary {
-		t.Errorf("late got %d lines ending %q, want %d ending %q", len(got), got[len(got)-1], limit-1, summary)
+	if len(got) != limit-1 || got[0] != summary {
+		t.Errorf("late got %d lines starting %q, want %d starting %q", len(got), got[0], limit-1, summary)
 	}
 
 	t.Run("a closing connection is queued nothing", func(t *testing.T) {

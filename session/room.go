@@ -71,6 +71,7 @@ func (t *Table) enterRoom(s *Session, r *Room) {
 		t.noteJoin(s, r)
 		return
 	}
+	t.flushNews(r)
 	t.announce(r, s.nick+" joined #"+r.name)
 }
 
@@ -86,6 +87,7 @@ func (t *Table) leaveRoom(s *Session, why string) {
 	case crowded:
 		t.noteLeave(s, r) // told at the next Tick
 	default:
+		t.flushNews(r)
 		t.announce(r, s.nick+" left #"+r.name+" ("+why+")")
 	}
 	if r.Len() == 0 && r != t.lobby {
