@@ -2,7 +2,6 @@ package session
 
 import (
 	"fmt"
-	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -334,16 +333,6 @@ func plural(n int, noun string) string {
 		return "1 " + noun
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
-}
-
-// sortedLabels returns label(v) for every value of m, ordered by key(v).
-func sortedLabels[K comparable, V any](m map[K]V, key, label func(V) string) []string {
-	vs := slices.SortedFunc(maps.Values(m), func(a, b V) int { return strings.Compare(key(a), key(b)) })
-	out := make([]string, len(vs))
-	for i, v := range vs {
-		out[i] = label(v)
-	}
-	return out
 }
 
 // listMax caps how many names one /who, /look or /rooms line lists.

@@ -1,7 +1,6 @@
 package wire
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"strings"
@@ -102,15 +101,6 @@ func (k *Codec) Encode(dst []byte, c Charset, src []byte) []byte {
 		return k.transform(k.gbkEnc, dst, src, len(src)+8)
 	}
 	return append(dst, src...)
-}
-
-// IsGBK reports whether src decodes as GBK without a single undecodable
-// byte. Used by auto-detection: a line that is not UTF-8 but is GBK comes
-// from a Chinese Windows terminal.
-func (k *Codec) IsGBK(src []byte) bool {
-	var scratch [512]byte
-	out := k.transform(k.gbkDec, scratch[:0], src, len(src)*3/2+8)
-	return !bytes.Contains(out, []byte(string(utf8.RuneError)))
 }
 
 // repertoireError is what x/text encoders return for a rune the target

@@ -22,7 +22,7 @@ func detectGBK(t testing.TB, s string) []byte {
 }
 
 // detectXText reports whether x/text decodes b as GBK without U+FFFD, the
-// old rule's test (Codec.IsGBK).
+// old rule's test (isGBK).
 func detectXText(b []byte) bool {
 	out, err := simplifiedchinese.GBK.NewDecoder().Bytes(b)
 	return err == nil && !bytes.ContainsRune(out, utf8.RuneError)
