@@ -44,7 +44,7 @@ func nickAttempt(line string) string {
 	case "nickname", "nick":
 		return p.Args
 	case "login":
-		name, _ := cutWordSpace(p.Args) // a password may follow
+		name, _ := session.CutWord(p.Args) // a password may follow
 		return name
 	}
 	return ""

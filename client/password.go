@@ -198,67 +198,39 @@ func checkPasswordText(pw string) error {
 // full-width "／" for '/', any Unicode white space between words. Other
 // lines come back as they are.
 func maskSecrets(line string) string {
-	word, rest := cutWordSpace(line)
-	cmd := strings.ToLower(word)
-	if s, ok := strings.CutPrefix(cmd, "／"); ok {
-		cmd = "/" + s
+	p := session.ParseLine(line, false) // "login NAME PASSWORD" is a command before login
+	if p.Command != "login" {
+		p = session.ParseLine(line, true)
 	}
-	var b strings.Builder
-	b.WriteString(word)
-	switch cmd {
-	case "/login", "login":
-		// The server takes the first word as the name, the rest as the
-		// password.
-		var name string
-		name, rest = cutWordSpace(rest)
-		if name != "" {
-			b.WriteString(" " + name)
-		}
-	case "/passwd":
-		// CURRENT is the first word, NEW the rest.
-		var current string
-		current, rest = cutWordSpace(rest)
-		if current != "" {
-			b.WriteString(" " + secretMask)
-		}
-	case "/register", "/unregister":
-	default:
+	if !p.Secret || p.Args == "" {
 		return line
 	}
-	if rest != "" {
-		b.WriteString(" " + secretMask)
+	word, _ := session.CutWord(line)
+	switch p.Command {
+	case "login": // NAME, then the password
+		name, pw := session.CutWord(p.Args)
+		if pw == "" {
+			return line
+		}
+		return word + " " + name + " " + secretMask
+	case "passwd": // CURRENT NEW
+		if _, next := session.CutWord(p.Args); next != "" {
+			return word + " " + secretMask + " " + secretMask
+		}
 	}
-	return b.String()
+	return word + " " + secretMask
 }
 
 // raisesPrompt reports whether line is an account command that asks for
 // its password with a prompt: /register, /passwd or /unregister with no
 // argument.
 func raisesPrompt(line string) bool {
-	word, rest := cutWordSpace(line)
-	if rest != "" {
-		return false
-	}
-	cmd := strings.ToLower(word)
-	if s, ok := strings.CutPrefix(cmd, "／"); ok {
-		cmd = "/" + s
-	}
-	switch cmd {
-	case "/register", "/passwd", "/unregister":
-		return true
+	p := session.ParseLine(line, true)
+	switch p.Command {
+	case "register", "passwd", "unregister":
+		return p.Args == ""
 	}
 	return false
-}
-
-// cutWordSpace splits the first word from the rest at any Unicode white
-// space, as the server's parser does, trimming the rest.
-func cutWordSpace(s string) (word, rest string) {
-	s = strings.TrimLeftFunc(s, unicode.IsSpace)
-	i := strings.IndexFunc(s, unicode.IsSpace)
-	if i < 0 {
-		return s, ""
-	}
-	return s[:i], strings.TrimSpace(s[i:])
 }
 
 // sameNick reports whether a and b are one nickname to the server.

@@ -7,6 +7,10 @@ package session
 // room names (NFKC_Casefold): two names with one key are the same name.
 func NameKey(name string) string { return newFolder().key(name) }
 
+// CutWord splits the first word of s from the rest at any Unicode white
+// space, as the server does with a command's words, trimming the rest.
+func CutWord(s string) (word, rest string) { return cutWord(s) }
+
 // Parsed is how the server reads one input line: the name of the command
 // it runs and that command's arguments. Plain chat is "chat", a line typed
 // before login is "nickname" (the whole line), a "@nick text" is "msg", an
@@ -14,18 +18,22 @@ func NameKey(name string) string { return newFolder().key(name) }
 type Parsed struct {
 	Command string
 	Args    string
+	Secret  bool // the arguments may hold a password: never show them
 }
 
 // ParseLine reads line (already decoded and cleaned) as the server would,
-// for a user who is logged in or not, with the built-in commands.
+// for a user who is logged in or not, with the built-in commands and those
+// of a server with accounts.
 func ParseLine(line string, loggedIn bool) Parsed {
 	reg, b := builtinCommands()
+	reg.Add(accountCommands()...)
+	reg.Add(operatorCommands()...)
 	s := &Session{t: &Table{cmds: reg, builtin: b}}
 	if loggedIn {
 		s.state = stateChat
 	}
 	req := s.parse(line)
-	return Parsed{Command: req.cmd.Name, Args: req.args}
+	return Parsed{Command: req.cmd.Name, Args: req.args, Secret: req.cmd.Secret}
 }
 
 // IsQuit reports whether line, typed by a user, ends the session: /quit or

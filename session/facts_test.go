@@ -36,17 +36,18 @@ func TestParseLine(t *testing.T) {
 		loggedIn   bool
 		want       Parsed
 	}{
-		{"plain text is chat", "hello", true, Parsed{"chat", "hello"}},
-		{"a doubled slash says the rest", "//slash", true, Parsed{"say", "/slash"}},
-		{"an at sign is a private message", "@bob hi", true, Parsed{"msg", "bob hi"}},
-		{"full-width forms work", "／msg　bob　你好", true, Parsed{"msg", "bob　你好"}},
-		{"bare who alone is a command", "who", true, Parsed{"who", ""}},
-		{"who with more words is chat", "who is here?", true, Parsed{"chat", "who is here?"}},
-		{"an alias names its command", "/ts on", true, Parsed{"timestamp", "on"}},
-		{"an unknown command names itself", "/frob x", true, Parsed{"unknown", "frob"}},
-		{"a line before login is a nickname", "小明", false, Parsed{"nickname", "小明"}},
-		{"bare login takes a name and a password", "login alice pw", false, Parsed{"login", "alice pw"}},
-		{"after login, bare login is chat", "login alice", true, Parsed{"chat", "login alice"}},
+		{"plain text is chat", "hello", true, Parsed{Command: "chat", Args: "hello"}},
+		{"a doubled slash says the rest", "//slash", true, Parsed{Command: "say", Args: "/slash"}},
+		{"an at sign is a private message", "@bob hi", true, Parsed{Command: "msg", Args: "bob hi"}},
+		{"full-width forms work", "／msg　bob　你好", true, Parsed{Command: "msg", Args: "bob　你好"}},
+		{"bare who alone is a command", "who", true, Parsed{Command: "who", Args: ""}},
+		{"who with more words is chat", "who is here?", true, Parsed{Command: "chat", Args: "who is here?"}},
+		{"an alias names its command", "/ts on", true, Parsed{Command: "timestamp", Args: "on"}},
+		{"an unknown command names itself", "/frob x", true, Parsed{Command: "unknown", Args: "frob"}},
+		{"a line before login is a nickname", "小明", false, Parsed{Command: "nickname", Args: "小明"}},
+		{"bare login takes a name and a password", "login alice pw", false, Parsed{Command: "login", Args: "alice pw", Secret: true}},
+		{"after login, bare login is chat", "login alice", true, Parsed{Command: "chat", Args: "login alice"}},
+		{"an account command is known and its arguments are secret", "/passwd old new", true, Parsed{Command: "passwd", Args: "old new", Secret: true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
