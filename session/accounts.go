@@ -190,7 +190,7 @@ func (s *Session) checkPassword(pw string) {
 		case !ok:
 			s.wrongPassword()
 		default:
-			s.t.guesses.forget(s.addrKey(), "acct:"+s.prompt.key)
+			s.t.guesses.forget("acct:" + s.prompt.key)
 			s.rightPassword(pw)
 		}
 	})
@@ -381,7 +381,7 @@ func (g guesses) fail(now time.Time, keys ...string) {
 
 // forget clears the account's record after a right password; the address
 // keeps its record, so one right password cannot launder many guesses.
-func (g guesses) forget(_ string, account string) { delete(g, account) }
+func (g guesses) forget(account string) { delete(g, account) }
 
 // expire forgets windows that have passed, so the throttle's memory is
 // bounded by the failures of the last GuessWindow plus GuessMaxDelay.

@@ -21,14 +21,20 @@ type Parsed struct {
 	Secret  bool // the arguments may hold a password: never show them
 }
 
+// parsingTable is the Table ParseLine parses against: the commands of a
+// server with accounts, built once and only ever read.
+var parsingTable = func() Table {
+	reg, b := builtinCommands()
+	reg.Add(accountCommands()...)
+	reg.Add(operatorCommands()...)
+	return Table{cmds: reg, builtin: b}
+}()
+
 // ParseLine reads line (already decoded and cleaned) as the server would,
 // for a user who is logged in or not, with the built-in commands and those
 // of a server with accounts.
 func ParseLine(line string, loggedIn bool) Parsed {
-	reg, b := builtinCommands()
-	reg.Add(accountCommands()...)
-	reg.Add(operatorCommands()...)
-	s := &Session{t: &Table{cmds: reg, builtin: b}}
+	s := &Session{t: &parsingTable}
 	if loggedIn {
 		s.state = stateChat
 	}

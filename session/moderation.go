@@ -433,6 +433,9 @@ func cmdUnmute(s *Session, args string) error {
 
 // muted reports whether s may not be heard now, telling s once.
 func (s *Session) muted() bool {
+	if len(s.t.mutes) == 0 {
+		return false // the common case, on every line said: no parsing
+	}
 	key := s.key
 	m, ok := s.t.mutes[key]
 	if !ok {
@@ -513,16 +516,7 @@ func (s *Session) setOperator(nick string, op bool) error {
 func cmdWall(s *Session, args string) error {
 	t := s.t
 	t.audit(AuditEvent{Action: "wall", Actor: s.nick, Remote: s.remote, Detail: args})
-	m := &Message{Kind: Announce, Text: "announcement from " + s.nick + ": " + args, Time: t.now}
-	t.cache.reset(m)
-	n := 0
-	for _, x := range t.sessions {
-		if x.loggedIn() {
-			x.send(t.cache.line(&t.render, x.settings.render()))
-			n++
-		}
-	}
-	t.deliveries += uint64(n)
+	t.tellAll("announcement from "+s.nick+": "+args, (*Session).loggedIn)
 	return nil
 }
 

@@ -240,12 +240,7 @@ func (t *Table) remoteMessage(ev *RemoteEvent, room string) Message {
 }
 
 // tellEveryone sends an announcement to every logged-in user.
-func (t *Table) tellEveryone(text string) {
-	m := Message{Kind: Announce, Text: text, Time: t.now}
-	for _, s := range t.users {
-		s.deliver(&m)
-	}
-}
+func (t *Table) tellEveryone(text string) { t.tellAll(text, (*Session).loggedIn) }
 
 // tellDropped tells the users in rooms with members on other servers how
 // many lines from the other servers were lost, at most once a second.

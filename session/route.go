@@ -48,6 +48,21 @@ func (t *Table) broadcast(to []*Session, m *Message) {
 	t.deliveries += uint64(n)
 }
 
+// tellAll sends the announcement text to every session keep accepts, with
+// the broadcast cache: rendered once per render key, not per session.
+func (t *Table) tellAll(text string, keep func(*Session) bool) {
+	m := &Message{Kind: Announce, Text: text, Time: t.now}
+	t.cache.reset(m)
+	n := 0
+	for _, s := range t.sessions {
+		if keep(s) {
+			s.send(t.cache.line(&t.render, s.settings.render()))
+			n++
+		}
+	}
+	t.deliveries += uint64(n)
+}
+
 // announce tells every member of r.
 func (t *Table) announce(r *Room, text string) {
 	t.route(&Message{Kind: Announce, Room: r.key, Text: text, Time: t.now})

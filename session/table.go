@@ -209,12 +209,11 @@ func (t *Table) Tick() {
 func (t *Table) Shutdown() {
 	t.enter()
 	t.shutting = true
+	t.tellAll("server shutting down", (*Session).Alive)
 	for _, s := range t.sessions {
-		if !s.Alive() {
-			continue
+		if s.Alive() {
+			t.end(s, ReasonShutdown, ReasonShutdown.String())
 		}
-		s.deliver(&Message{Kind: Announce, Text: "server shutting down", Time: t.now})
-		t.end(s, ReasonShutdown, ReasonShutdown.String())
 	}
 	t.leave()
 }
