@@ -73,18 +73,24 @@ func (t *Table) crowded(r *Room) bool {
 // "*** NICK joined #room" as the sign that its login or move worked.
 func (t *Table) noteJoin(s *Session, r *Room) {
 	s.deliver(&Message{Kind: Announce, Room: r.key, Text: s.nick + " joined #" + r.name, Time: t.now})
+	t.noteJoinName(r, s.nick)
+}
+
+// noteJoinName records nick's join of the crowded room r for the next
+// summary.
+func (t *Table) noteJoinName(r *Room, nick string) {
 	t.news(r)
 	if r.news.joined < crowdNames {
-		r.news.joins[r.news.joined] = s.nick
+		r.news.joins[r.news.joined] = nick
 	}
 	r.news.joined++
 }
 
-// noteLeave records s's leaving the crowded room r for the next summary.
-func (t *Table) noteLeave(s *Session, r *Room) {
+// noteLeave records nick's leaving the crowded room r for the next summary.
+func (t *Table) noteLeave(r *Room, nick string) {
 	t.news(r)
 	if r.news.left < crowdNames {
-		r.news.leaves[r.news.left] = s.nick
+		r.news.leaves[r.news.left] = nick
 	}
 	r.news.left++
 }

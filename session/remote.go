@@ -136,7 +136,7 @@ func (t *Table) remoteEvent(ev *RemoteEvent) {
 		t.route(&m)
 	case EvJoin:
 		if r := t.rooms[ev.RoomKey]; r != nil && t.rc.hist[r.key] == nil {
-			t.announce(r, ev.From+" joined #"+r.name)
+			t.joined(r, ev.From)
 		}
 	case EvLeave:
 		if !strings.HasPrefix(ev.Text, "to #") { // gone, not moving: told here, not by a node loss
@@ -148,7 +148,7 @@ func (t *Table) remoteEvent(ev *RemoteEvent) {
 			}
 		}
 		if r := t.rooms[ev.RoomKey]; r != nil && t.rc.hist[r.key] == nil {
-			t.announce(r, ev.From+" left #"+r.name+" ("+ev.Text+")")
+			t.left(r, ev.From, ev.Text, t.crowded(r))
 		}
 	case EvRename:
 		if p := t.rc.peers[t.remoteID(ev.Origin, ev.SID)]; p != nil {
@@ -696,12 +696,7 @@ func (t *Table) historyArrived(ev *RemoteEvent) {
 		if s.room != r || !s.Alive() {
 			continue
 		}
-		r.history.each(func(m *Message) {
-			if !s.hides(m) {
-				s.deliver(m)
-			}
-		})
-		t.announce(r, s.nick+" joined #"+r.name)
+		t.greet(s, r)
 		t.remoteJoined(s, r)
 	}
 }

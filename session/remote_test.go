@@ -66,10 +66,10 @@ func (f *fakeCluster) published(k EventKind) []RemoteEvent {
 const nodeB = "b-BBBBBB"
 
 // newClusterHarness is a table on a cluster of fake servers.
-func newClusterHarness(t *testing.T) (*harness, *fakeCluster) {
+func newClusterHarness(t *testing.T, mod ...func(*Config)) (*harness, *fakeCluster) {
 	t.Helper()
 	fc := newFakeCluster()
-	h := newHarness(t, func(c *Config) { c.Cluster = fc })
+	h := newHarness(t, append([]func(*Config){func(c *Config) { c.Cluster = fc }}, mod...)...)
 	// The lobby asked for its history at start; nobody had any.
 	h.table.Remote([]RemoteEvent{{Kind: EvHistA, RoomKey: LobbyName, Err: errNoHistory}})
 	return h, fc
@@ -564,4 +564,20 @@ func TestRemoteHistory(t *testing.T) {
 			t.Fatalf("answer %+v", l)
 		}
 	})
+}
+
+// TestRemoteCrowds checks that joins and leaves from other servers follow
+// the crowded-room rule like local ones: summed up past Config.Crowd.
+func TestRemoteCrowds(t *testing.T) {
+	h, _ := newClusterHarness(t, func(c *Config) { c.Crowd = 2 })
+	us := []*user{h.clusterLogin("a1"), h.clusterLogin("a2"), h.clusterLogin("a3")}
+	h.table.Tick()
+	drain(us...)
+	for i, nick := range []string{"r1", "r2"} {
+		h.table.Remote([]RemoteEvent{{Kind: EvJoin, Origin: nodeB, SID: uint64(i + 1), From: nick, Room: "lobby", RoomKey: "lobby"}})
+	}
+	h.table.Remote([]RemoteEvent{{Kind: EvLeave, Origin: nodeB, SID: 1, From: "r1", Room: "lobby", RoomKey: "lobby", Text: "quit"}})
+	expectLines(t, "a1 before the tick", us[0].got(), nil)
+	h.table.Tick()
+	expectLines(t, "a1 at the tick", us[0].got(), []string{"*** 2 joined, 1 left #lobby: r1 and r2 joined; r1 left"})
 }

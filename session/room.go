@@ -62,6 +62,11 @@ func (t *Table) room(name string) *Room {
 // for a crowded room s alone, the room at the next Tick (noteJoin).
 func (t *Table) enterRoom(s *Session, r *Room) {
 	r.add(s)
+	t.greet(s, r)
+}
+
+// greet replays r's history to s, a member now, and tells the room.
+func (t *Table) greet(s *Session, r *Room) {
 	r.history.each(func(m *Message) {
 		if !s.hides(m) {
 			s.deliver(m)
@@ -71,8 +76,28 @@ func (t *Table) enterRoom(s *Session, r *Room) {
 		t.noteJoin(s, r)
 		return
 	}
+	t.joined(r, s.nick)
+}
+
+// joined tells r that nick joined, one line or in the next summary.
+func (t *Table) joined(r *Room, nick string) {
+	if t.crowded(r) {
+		t.noteJoinName(r, nick)
+		return
+	}
 	t.flushNews(r)
-	t.announce(r, s.nick+" joined #"+r.name)
+	t.announce(r, nick+" joined #"+r.name)
+}
+
+// left tells r, which had more members (crowded says whether it was past
+// Config.Crowd with them), that nick left and why.
+func (t *Table) left(r *Room, nick, why string, crowded bool) {
+	if crowded {
+		t.noteLeave(r, nick) // told at the next Tick
+		return
+	}
+	t.flushNews(r)
+	t.announce(r, nick+" left #"+r.name+" ("+why+")")
 }
 
 // leaveRoom takes s out of its room, telling the room why (a crowded room:
@@ -82,13 +107,8 @@ func (t *Table) leaveRoom(s *Session, why string) {
 	r := s.room
 	crowded := t.crowded(r)
 	r.remove(s)
-	switch {
-	case t.shutting:
-	case crowded:
-		t.noteLeave(s, r) // told at the next Tick
-	default:
-		t.flushNews(r)
-		t.announce(r, s.nick+" left #"+r.name+" ("+why+")")
+	if !t.shutting {
+		t.left(r, s.nick, why, crowded)
 	}
 	if r.Len() == 0 && r != t.lobby {
 		delete(t.rooms, r.key)
