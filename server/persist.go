@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"teahouse/server/store"
@@ -54,6 +55,13 @@ type persist struct {
 	drops   []string                       // rooms gone since the last batch
 	stop    chan struct{}
 	once    sync.Once
+
+	// closing is set as close starts: the loop may still be running when
+	// a shutdown gives up waiting for it, and its calls must then find no
+	// closed channel to send on. Hashes still queued are skipped.
+	closeMu sync.RWMutex
+	closing bool
+	quit    atomic.Bool
 }
 
 // newPersist starts the workers over db.
@@ -86,6 +94,10 @@ func newPersist(db store.Store, params store.Params, log *slog.Logger, complete 
 // dropped: nobody is left to tell.
 func (p *persist) close() error {
 	p.once.Do(func() {
+		p.quit.Store(true)
+		p.closeMu.Lock()
+		p.closing = true
+		p.closeMu.Unlock()
 		close(p.kdf) // hashes under way finish and queue their writes…
 		p.kdfWG.Wait()
 		close(p.stop) // …before the batcher stores the last history and closes writes
@@ -94,8 +106,21 @@ func (p *persist) close() error {
 	return p.db.Close()
 }
 
-// submit queues job on q, or reports errBusy through fail.
+// submit queues job on q for the loop, or reports errBusy through fail.
+// Once the store is closing it drops the job: the loop is stopping, and
+// nobody is left to tell.
 func (p *persist) submit(q chan func(), job func(), fail func(error)) {
+	p.closeMu.RLock()
+	defer p.closeMu.RUnlock()
+	if !p.closing {
+		p.enqueue(q, job, fail)
+	}
+}
+
+// enqueue queues job on q, or reports errBusy through fail. The hashing
+// workers call it directly for the write that follows a hash: those
+// writes are queued before close closes the writes channel.
+func (p *persist) enqueue(q chan func(), job func(), fail func(error)) {
 	select {
 	case q <- job:
 	default:
@@ -106,10 +131,20 @@ func (p *persist) submit(q chan func(), job func(), fail func(error)) {
 // write runs op on the writer goroutine and hands its error to done on the
 // loop.
 func (p *persist) write(op func() error, done func(error)) {
-	p.submit(p.writes, func() {
+	p.submit(p.writes, p.writeJob(op, done), done)
+}
+
+// hashedWrite is write for a hashing worker, after its hash.
+func (p *persist) hashedWrite(op func() error, done func(error)) {
+	p.enqueue(p.writes, p.writeJob(op, done), done)
+}
+
+// writeJob runs op and hands its error to done on the loop.
+func (p *persist) writeJob(op func() error, done func(error)) func() {
+	return func() {
 		err := op()
 		p.complete(func() { done(err) })
-	}, done)
+	}
 }
 
 // Register hashes the password (off the loop, bounded) and then stores
@@ -121,7 +156,7 @@ func (p *persist) Register(a session.Account, password string, done func(error))
 			p.complete(func() { done(err) })
 			return
 		}
-		p.write(func() error {
+		p.hashedWrite(func() error {
 			err := p.db.Register(a.Key, a.Display, hash)
 			if errors.Is(err, store.ErrExists) {
 				return fmt.Errorf("%s is registered already", a.Display)
@@ -135,6 +170,9 @@ func (p *persist) Register(a session.Account, password string, done func(error))
 // constant time. An unknown account is a wrong password.
 func (p *persist) Verify(key, password string, done func(bool, error)) {
 	p.submit(p.kdf, func() {
+		if p.quit.Load() {
+			return // shutting down: a ~75 ms hash for nobody
+		}
 		ok, err := p.verify(key, password)
 		p.complete(func() { done(ok, err) })
 	}, func(err error) { done(false, err) })
@@ -159,7 +197,7 @@ func (p *persist) SetPassword(key, password string, done func(error)) {
 			p.complete(func() { done(err) })
 			return
 		}
-		p.write(func() error { return p.db.SetPassword(key, hash) }, done)
+		p.hashedWrite(func() error { return p.db.SetPassword(key, hash) }, done)
 	}, done)
 }
 
