@@ -225,7 +225,7 @@ func (r *room) observe(m message) (o observed) {
 		return o
 	}
 	if m.kind == kindAnnounce {
-		if old, nick, ok := strings.Cut(m.text, renamedMark); ok && session.NameKey(old) == session.NameKey(r.nick) && (session.CheckNick(nick) == nil) {
+		if old, nick, ok := strings.Cut(m.text, renamedMark); ok && sameNick(old, r.nick) && session.CheckNick(nick) == nil {
 			r.nick = nick
 		}
 	}
@@ -235,7 +235,7 @@ func (r *room) observe(m message) (o observed) {
 // askedFor reports whether who is one of the nicknames we asked for.
 func (r *room) askedFor(who string) bool {
 	for _, c := range r.candidates {
-		if session.NameKey(c) == session.NameKey(who) {
+		if sameNick(c, who) {
 			return true
 		}
 	}

@@ -4,10 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/netip"
 	"runtime"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -344,28 +341,10 @@ func loadSaved(db store.Store) (session.Saved, error) {
 	for room, lines := range hist {
 		for _, l := range lines {
 			s.History[room] = append(s.History[room], session.Message{
-				Kind: session.Kind(l.Kind), From: l.FromNick, FromID: parseUserID(l.FromID),
+				Kind: session.Kind(l.Kind), From: l.FromNick, FromID: session.ParseUserID(l.FromID),
 				Room: room, Text: l.Text, Time: l.Time,
 			})
 		}
 	}
 	return s, nil
 }
-
-// parseUserID reads UserID.String's form back: "42" or "node/42". An
-// unreadable one names nobody, which hides nothing.
-func parseUserID(s string) session.UserID {
-	node, seq := "", s
-	if i := strings.LastIndexByte(s, '/'); i >= 0 {
-		node, seq = s[:i], s[i+1:]
-	}
-	n, err := strconv.ParseUint(seq, 10, 64)
-	if err != nil {
-		return session.UserID{}
-	}
-	return session.UserID{Node: node, Seq: n}
-}
-
-// banAddr is the address a ban at connect is judged on: the peer's own,
-// unmapped, without the /64 the per-IP cap groups IPv6 by.
-func banAddr(a netip.AddrPort) netip.Addr { return a.Addr().Unmap().WithZone("") }

@@ -198,7 +198,7 @@ func (r *reactor) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 	ip := remoteIP(c.RemoteAddr())
 	why := r.admit(ip)
 	if ta, ok := c.RemoteAddr().(*net.TCPAddr); ok && why == "" {
-		if b, banned := r.table.AddrBan(banAddr(ta.AddrPort())); banned {
+		if b, banned := r.table.AddrBan(ta.AddrPort().Addr()); banned {
 			why = session.BanNotice(b, time.Now())
 		}
 	}

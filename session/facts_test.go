@@ -57,3 +57,20 @@ func TestParseLine(t *testing.T) {
 		})
 	}
 }
+
+// TestUserIDRoundTrip checks that ParseUserID reads back what String
+// writes, which stored history relies on.
+func TestUserIDRoundTrip(t *testing.T) {
+	for _, id := range []UserID{{Seq: 42}, {Node: "a-ABCDEF", Seq: 1 << 62}, {}} {
+		t.Run("the identity "+id.String()+" reads back as itself", func(t *testing.T) {
+			if got := ParseUserID(id.String()); got != id {
+				t.Errorf("ParseUserID(%q) = %v, want %v", id.String(), got, id)
+			}
+		})
+	}
+	for _, s := range []string{"", "x", "a/", "a/b", "-1"} {
+		if got := ParseUserID(s); !got.IsZero() {
+			t.Errorf("ParseUserID(%q) = %v, want nobody", s, got)
+		}
+	}
+}

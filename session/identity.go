@@ -1,6 +1,9 @@
 package session
 
-import "strconv"
+import (
+	"strconv"
+	"strings"
+)
 
 // UserID is a user's identity: it outlives renames and is never given to
 // anyone else, so ignores, /reply and history hold it rather than a
@@ -24,4 +27,18 @@ func (id UserID) String() string {
 		return n
 	}
 	return id.Node + "/" + n
+}
+
+// ParseUserID reads String's form back: "42" or "node/42". A string that
+// is neither names nobody (the zero UserID), which hides nothing.
+func ParseUserID(s string) UserID {
+	node, seq := "", s
+	if i := strings.LastIndexByte(s, '/'); i >= 0 {
+		node, seq = s[:i], s[i+1:]
+	}
+	n, err := strconv.ParseUint(seq, 10, 64)
+	if err != nil || n == 0 {
+		return UserID{}
+	}
+	return UserID{Node: node, Seq: n}
 }

@@ -285,7 +285,7 @@ func (t *Table) nickBan(key string) (Ban, bool) {
 // AddrBan returns the ban in force on a, if any: the reactor refuses a
 // connection from a banned address before it has a session.
 func (t *Table) AddrBan(a netip.Addr) (Ban, bool) {
-	a = a.Unmap()
+	a = a.Unmap().WithZone("") // as peers' addresses are compared everywhere
 	now := t.cfg.Now()
 	for _, b := range t.bans {
 		if b.Prefix.IsValid() && b.Prefix.Contains(a) && !b.expired(now) {

@@ -3,6 +3,7 @@ package wire
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -112,7 +113,7 @@ type repertoireError interface{ Replacement() byte }
 func (k *Codec) transform(t transform.Transformer, dst, src []byte, want int) []byte {
 	t.Reset()
 	if cap(dst)-len(dst) < want {
-		dst = grow(dst, want)
+		dst = slices.Grow(dst, want)
 	}
 	for len(src) > 0 {
 		nDst, nSrc, err := t.Transform(dst[len(dst):cap(dst)], src, true)
@@ -122,7 +123,7 @@ func (k *Codec) transform(t transform.Transformer, dst, src []byte, want int) []
 		case err == nil:
 			return dst
 		case errors.Is(err, transform.ErrShortDst):
-			dst = grow(dst, len(src)*2+8)
+			dst = slices.Grow(dst, len(src)*2+8)
 		default:
 			if _, ok := err.(repertoireError); !ok {
 				// Not expected from x/text's GBK; never drop the rest.
@@ -135,16 +136,6 @@ func (k *Codec) transform(t transform.Transformer, dst, src []byte, want int) []
 		}
 	}
 	return dst
-}
-
-// grow returns dst with room for at least n more bytes.
-func grow(dst []byte, n int) []byte {
-	if cap(dst)-len(dst) >= n {
-		return dst
-	}
-	nb := make([]byte, len(dst), 2*cap(dst)+n)
-	copy(nb, dst)
-	return nb
 }
 
 // ParseEncoding reads the server's -encoding flag: "utf-8", "gbk" or "auto"

@@ -51,15 +51,6 @@ const (
 	stSBIAC                     // inside subnegotiation, seen IAC
 )
 
-// crlfMeansTelnet says whether a line ending in CR LF shows that the peer
-// is a telnet client. A BSD telnet client ends its lines in CR LF (NVT)
-// before TRANSMIT-BINARY, and nothing else it sends may show it is telnet
-// before it needs a hidden password prompt (RFC 857 ECHO), so it does;
-// clients that must never see a telnet byte end their lines in LF alone,
-// as nc, most scripts and the load generator do. The bundled client ends
-// lines in CR LF and reads with telnet handling on.
-const crlfMeansTelnet = true
-
 // Framer is asynchat's collect_incoming_data/found_terminator pair as a
 // byte-at-a-time state machine: it removes telnet commands, splits the rest
 // into lines at CRLF, LF, CR NUL or a lone CR, and holds at most max bytes of
@@ -121,8 +112,12 @@ func (f *Framer) Feed(p []byte, sink FrameSink) {
 			if f.afterCR {
 				f.afterCR = false
 				if b == '\n' || b == 0 {
-					// CR NUL is the NVT's bare CR: only telnet sends it.
-					if f.telnet && !f.tn.known && (b == 0 || crlfMeansTelnet) {
+					// CR LF and CR NUL are NVT line ends: a telnet client's.
+					// A BSD client sends nothing else that shows it before it
+					// needs a hidden password prompt (RFC 857 ECHO); clients
+					// that must never see a telnet byte end lines in LF alone,
+					// as nc, most scripts and the load generator do.
+					if f.telnet && !f.tn.known {
 						f.answer(f.reply[:0], sink)
 					}
 					continue
