@@ -385,3 +385,61 @@ func TestPasswordPromptHidesTelnetInput(t *testing.T) {
 		})
 	}
 }
+
+// TestThrottleKeys checks what the guessing throttle counts: the account,
+// and the address (an IPv6 /64 as one); a right password clears the
+// account's count, not the address's.
+func TestThrottleKeys(t *testing.T) {
+	saved := Saved{Accounts: []Account{{Key: "alice", Display: "alice"}, {Key: "bob", Display: "bob"}}}
+	setup := func(t *testing.T) (*harness, *fakeStore, func(remote, name, pw string) []string) {
+		h, fs, _ := storeHarness(t, saved)
+		fs.passwords["alice"], fs.passwords["bob"] = "secret12", "secret34"
+		try := func(remote, name, pw string) []string {
+			u := h.connectFrom(remote)
+			u.send(name)
+			u.send(pw)
+			fs.settle()
+			return u.got()
+		}
+		return h, fs, try
+	}
+	throttled := func(lines []string) bool {
+		return strings.Contains(strings.Join(lines, "\n"), "too many wrong passwords")
+	}
+	t.Run("a right password clears the account's count but not the address's", func(t *testing.T) {
+		_, _, try := setup(t)
+		for i := range GuessFree {
+			try("192.0.2.9:1", "alice", "wrong00"+string(rune('0'+i)))
+		}
+		if !throttled(try("198.51.100.1:1", "alice", "secret12")) {
+			t.Fatal("the account was not throttled from another address")
+		}
+	})
+	t.Run("after a right password the account is free, the guessing address still counted", func(t *testing.T) {
+		h, _, try := setup(t)
+		for i := range GuessFree {
+			try("192.0.2.9:1", "alice", "wrong00"+string(rune('0'+i)))
+		}
+		h.clock.advance(GuessBaseDelay)
+		try("198.51.100.1:1", "alice", "secret12")
+		if throttled(try("198.51.100.2:1", "alice", "wrong999")) {
+			t.Error("the account is still throttled after its right password")
+		}
+		try("192.0.2.9:1", "bob", "wrong999") // allowed: the address's wait is over…
+		if !throttled(try("192.0.2.9:1", "bob", "wrong998")) {
+			t.Error("…but its count was cleared by alice's right password")
+		}
+	})
+	t.Run("two addresses in one IPv6 /64 count as one", func(t *testing.T) {
+		_, _, try := setup(t)
+		for i := range GuessFree {
+			try("[2001:db8::"+string(rune('1'+i))+"]:1", "bob", "wrong00"+string(rune('0'+i)))
+		}
+		if !throttled(try("[2001:db8::ff]:1", "alice", "secret12")) {
+			t.Error("a neighbour in the same /64 was not slowed")
+		}
+		if throttled(try("[2001:db8:0:1::1]:1", "alice", "secret12")) {
+			t.Error("another /64 was slowed")
+		}
+	})
+}

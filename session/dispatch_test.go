@@ -1,6 +1,9 @@
 package session
 
-import "testing"
+import (
+	"fmt"
+	"testing"
+)
 
 // TestBareWords checks the book's words without a slash: login, say and
 // logout, and look and who alone on a line. A line with more words after a
@@ -119,4 +122,21 @@ func TestHistoryFollowsIdentity(t *testing.T) {
 		expectLines(t, "cara without the ignore", cara.says("/join tea"),
 			[]string{"bert: old bert here", "bert: new bert here", "*** cara joined #tea"})
 	})
+}
+
+// TestIgnoreListIsBounded checks MaxIgnores: a session ignores at most that
+// many users, and is told so.
+func TestIgnoreListIsBounded(t *testing.T) {
+	h := newHarness(t, func(c *Config) { c.Rate = 0 })
+	alice := h.login("alice")
+	for i := range MaxIgnores + 1 {
+		h.login(fmt.Sprintf("u%03d", i))
+	}
+	drain(alice)
+	for i := range MaxIgnores {
+		alice.send(fmt.Sprintf("/ignore u%03d", i))
+	}
+	drain(alice)
+	expectLines(t, "alice", alice.says(fmt.Sprintf("/ignore u%03d", MaxIgnores)),
+		[]string{fmt.Sprintf("-> you ignore %d users already, the most there can be: /unignore one first", MaxIgnores)})
 }
