@@ -5,23 +5,16 @@ import (
 	"testing"
 )
 
-// TestBareWords checks the book's words without a slash: login, say and
-// logout, and look and who alone on a line. A line with more words after a
-// word that takes none is chat.
-func TestBareWords(t *testing.T) {
-	tests := []struct {
-		name, line string
-		me, bob    []string
-	}{
-		{"look alone lists the room", "look", []string{"-> 2 in #lobby: alice, bob"}, nil},
-		{"who alone lists everyone online", "who", []string{"-> 2 online: alice (#lobby), bob (#lobby)"}, nil},
-		{"a bare word in capitals works too", "WHO", []string{"-> 2 online: alice (#lobby), bob (#lobby)"}, nil},
-		{"who with more words is chat", "who is here?", nil, []string{"alice: who is here?"}},
-		{"look with more words is chat", "look at this", nil, []string{"alice: look at this"}},
-		{"say takes words", "say /not a command", nil, []string{"alice: /not a command"}},
-		{"logout with more words is chat", "logout is broken", nil, []string{"alice: logout is broken"}},
-		{"login after login is chat", "login bob", nil, []string{"alice: login bob"}},
-	}
+// lineCase is one line alice types with bob in the lobby, and what each
+// of them gets.
+type lineCase struct {
+	name, line string
+	me, bob    []string
+}
+
+// runLineCases runs each case on a fresh table.
+func runLineCases(t *testing.T, tests []lineCase) {
+	t.Helper()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newHarness(t)
@@ -33,16 +26,30 @@ func TestBareWords(t *testing.T) {
 	}
 }
 
+// TestBareWords checks the book's words without a slash: login, say and
+// logout, and look and who alone on a line. A line with more words after a
+// word that takes none is chat.
+func TestBareWords(t *testing.T) {
+	tests := []lineCase{
+		{"look alone lists the room", "look", []string{"-> 2 in #lobby: alice, bob"}, nil},
+		{"who alone lists everyone online", "who", []string{"-> 2 online: alice (#lobby), bob (#lobby)"}, nil},
+		{"a bare word in capitals works too", "WHO", []string{"-> 2 online: alice (#lobby), bob (#lobby)"}, nil},
+		{"who with more words is chat", "who is here?", nil, []string{"alice: who is here?"}},
+		{"look with more words is chat", "look at this", nil, []string{"alice: look at this"}},
+		{"say takes words", "say /not a command", nil, []string{"alice: /not a command"}},
+		{"logout with more words is chat", "logout is broken", nil, []string{"alice: logout is broken"}},
+		{"login after login is chat", "login bob", nil, []string{"alice: login bob"}},
+	}
+	runLineCases(t, tests)
+}
+
 // TestFullWidthSeparators checks input from CJK input methods: any Unicode
 // white space separates a command's words, and the full-width ／ ＠ ＃ work
 // like / @ # where they start a command or a name, without changing the
 // chat text itself.
 func TestFullWidthSeparators(t *testing.T) {
 	pm := []string{"[PM from alice] 你好"}
-	tests := []struct {
-		name, line string
-		me, bob    []string
-	}{
+	tests := []lineCase{
 		{"msg with ideographic spaces", "/msg　bob　你好", []string{"[PM to bob] 你好"}, pm},
 		{"at-message with an ideographic space", "@bob　你好", []string{"[PM to bob] 你好"}, pm},
 		{"a full-width slash starts a command", "／msg bob 你好", []string{"[PM to bob] 你好"}, pm},
@@ -57,15 +64,7 @@ func TestFullWidthSeparators(t *testing.T) {
 		{"a full-width hash inside chat stays", "＃1 ＠ home", nil, []string{"alice: ＃1 ＠ home"}},
 		{"a full-width unknown command is named", "／nosuch", []string{"-> unknown command: /nosuch (try /help)"}, nil},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			h := newHarness(t)
-			us := h.logins("alice", "bob")
-			alice, bob := us[0], us[1]
-			expectLines(t, "alice", alice.says(tt.line), tt.me)
-			expectLines(t, "bob", bob.got(), tt.bob)
-		})
-	}
+	runLineCases(t, tests)
 	logins := []struct{ name, line string }{
 		{"bare login with an ideographic space", "login　cara"},
 		{"slash login with an ideographic space", "/login　cara"},
