@@ -285,6 +285,23 @@ func TestModerationCannotBeDodged(t *testing.T) {
 			t.Errorf("stored mutes left: %v", fs.mutes)
 		}
 	})
+	t.Run("unmute of an address lifts that address alone", func(t *testing.T) {
+		h, fs, op, us, _ := opHarness(t, "mutey", "bob")
+		mutey, bob := us[0], us[1]
+		op.send("/mute mutey")
+		fs.settle()
+		addr := addrOrZero(mutey.s.remote).String()
+		op.send("/unmute " + addr)
+		fs.settle()
+		expectLines(t, "op", op.got(), []string{"-> muted mutey for good", "-> unmuted " + addr})
+		drain(bob)
+		mutey.send("still muted by name")
+		expectLines(t, "bob", bob.got(), nil)
+		other := h.loginFrom(mutey.s.remote, "other")
+		drain(bob)
+		other.send("the address is free")
+		expectLines(t, "bob", bob.got(), []string{"other: the address is free"})
+	})
 	t.Run("a banned nickname cannot be taken with /nick", func(t *testing.T) {
 		_, fs, op, us, _ := opHarness(t, "nb2")
 		op.send("/ban x")
