@@ -48,7 +48,7 @@ type persist struct {
 	wg     sync.WaitGroup // the writer and the history batcher
 
 	histMu  sync.Mutex
-	pending map[string][]store.HistoryLine // room key → lines not yet stored
+	pending map[string][]session.Message // room key → lines not yet stored
 	drops   []string                       // rooms gone since the last batch
 	stop    chan struct{}
 	once    sync.Once
@@ -67,7 +67,7 @@ func newPersist(db store.Store, params store.Params, log *slog.Logger, complete 
 		db: db, params: params, log: log, complete: complete,
 		kdf:     make(chan func(), kdfQueue),
 		writes:  make(chan func(), writeQueue),
-		pending: make(map[string][]store.HistoryLine),
+		pending: make(map[string][]session.Message),
 		stop:    make(chan struct{}),
 	}
 	for range kdfWorkers() {
@@ -237,11 +237,11 @@ func (p *persist) RemoveMute(key string, done func(error)) {
 	}, done)
 }
 
-// SaveHistory keeps m for the next batch.
+// SaveHistory keeps m for the next batch. It runs on the loop for every
+// line said, so the conversion for the store waits for the batch.
 func (p *persist) SaveHistory(room string, m session.Message) {
-	l := store.HistoryLine{Kind: uint8(m.Kind), FromNick: m.From, FromID: m.FromID.String(), Text: m.Text, Time: m.Time}
 	p.histMu.Lock()
-	p.pending[room] = append(p.pending[room], l)
+	p.pending[room] = append(p.pending[room], m)
 	p.histMu.Unlock()
 }
 
@@ -279,12 +279,19 @@ func (p *persist) flushHistory() {
 		p.histMu.Unlock()
 		return
 	}
-	p.pending, p.drops = make(map[string][]store.HistoryLine), nil
+	p.pending, p.drops = make(map[string][]session.Message), nil
 	p.histMu.Unlock()
 	if err := p.db.DropHistory(drops...); err != nil {
 		p.log.Error("cannot forget room history", "err", err, "rooms", len(drops))
 	}
-	if err := p.db.AppendHistory(batch); err != nil {
+	lines := make(map[string][]store.HistoryLine, len(batch))
+	for room, ms := range batch {
+		for _, m := range ms {
+			lines[room] = append(lines[room], store.HistoryLine{
+				Kind: uint8(m.Kind), FromNick: m.From, FromID: m.FromID.String(), Text: m.Text, Time: m.Time})
+		}
+	}
+	if err := p.db.AppendHistory(lines); err != nil {
 		p.log.Error("cannot store room history", "err", err, "rooms", len(batch))
 	}
 }
