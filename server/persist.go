@@ -49,7 +49,7 @@ type persist struct {
 
 	histMu  sync.Mutex
 	pending map[string][]session.Message // room key → lines not yet stored
-	drops   []string                       // rooms gone since the last batch
+	drops   []string                     // rooms gone since the last batch
 	stop    chan struct{}
 	once    sync.Once
 
